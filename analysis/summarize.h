@@ -1,0 +1,34 @@
+// The whole analysis of a run: every series' statistics and trend, and every
+// budget's verdict. Pure: data in, structs out; no I/O, no clocks.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/budget.h"
+#include "common/run_data.h"
+#include "common/summary.h"
+
+namespace soak {
+
+struct AnalysisOptions {
+  double confidence = 0.99;            // one-sided test level for budgets
+  std::optional<double> warmup_s;      // fixed warm-up; empty = auto (DETECTION.md 3)
+  double min_warmup_share = 0.10;      // at least this share of the run is warm-up
+  std::optional<double> end_s;         // run end (s since launch); default: last sample
+};
+
+struct Judgement {
+  std::vector<SeriesSummary> series;   // every series in the data, with trend when fit
+  std::vector<BudgetResult> budgets;   // one per budget, in order
+  std::optional<double> warmup_s;      // the warm-up actually used (of the main series)
+  std::vector<std::string> warnings;
+};
+
+/// Analyses `data` and judges `budgets` against it. A budget on a series with
+/// no data is inconclusive with a reason, never a pass.
+Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets,
+                    const AnalysisOptions& options);
+
+}  // namespace soak

@@ -1,0 +1,128 @@
+// summary.json (schema soak.summary/v1, DESIGN.md section 8) as C++ types.
+//
+// This is the contract between the harness (which fills it), analysis (which
+// computes trends and verdicts) and reports (which render it). Fields may be
+// added; none may be removed or change meaning. Every number is in the
+// series' base unit (bytes, counts, seconds); slopes are per hour unless a
+// budget is per request.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/result.h"
+
+namespace soak {
+
+enum class Verdict { kPass, kFail, kInconclusive };
+std::string_view to_string(Verdict v);
+
+enum class RunStatus { kPass, kFail, kInconclusive, kSutFailed, kInterrupted, kError };
+std::string_view to_string(RunStatus s);
+
+/// The fitted trend of one series (analysis output).
+struct Trend {
+  double slope_per_h = 0;
+  double ci_low_per_h = 0;   // two-sided interval at the configured confidence
+  double ci_high_per_h = 0;
+  std::string method = "theil-sen";
+  std::string signal = "block-min";  // block-min | block-p10 | block-median | gc-live | raw
+  std::optional<double> mds_per_h;   // minimum detectable slope (no budget: vs 0)
+  // Additions to DESIGN.md's example, used by reports and people:
+  std::optional<double> ols_slope_per_h;   // cross-check
+  double fit_t0_s = 0;                     // the fit line is y = fit_y0 + slope*(t - fit_t0_s)
+  double fit_y0 = 0;
+  double warmup_end_s = 0;                 // where the fitted data starts
+  double block_s = 0;                      // block length of the floor signal
+  int n_blocks = 0;
+  double sigma = 0;                        // residual noise of the block signal
+  double phi = 0;                          // lag-1 autocorrelation of the residuals
+  double n_eff = 0;                        // effective sample size after the correction
+  std::optional<double> tail_slope_per_h;  // slope of the last third (saturation check)
+  std::string note;                        // e.g. "growth slowed from ...: looks like a cache filling up"
+  std::vector<double> block_t, block_v;    // the signal actually fitted (for plots)
+};
+
+struct SeriesSummary {
+  std::string name;
+  std::string unit;
+  size_t count = 0;
+  double first = 0, last = 0, min = 0, max = 0;
+  std::optional<Trend> trend;  // absent when too little data
+};
+
+struct BudgetResult {
+  std::string spec;     // as the user wrote it, e.g. "rss=2MiB/h"
+  std::string series;   // resolved canonical series, e.g. "rss_bytes"
+  std::string kind;     // "slope" | "level"
+  double limit = 0;     // base units (per `per` for slopes)
+  std::string per;      // "s","m","h","d","req" for slopes; empty for level
+  std::optional<double> observed;   // slope in `per` units (per h for time), or max level
+  std::optional<double> ci_low, ci_high;
+  Verdict verdict = Verdict::kInconclusive;
+  std::string reason;
+  // Additions:
+  std::string alias;                 // "heap" when the spec used an alias
+  std::optional<double> mds;         // minimum detectable slope, same unit as observed
+  std::optional<double> needed_s;    // run length that would resolve the budget
+  std::optional<double> at_s;        // level budgets: time of the first breach
+};
+
+struct SutExit {
+  std::optional<int> code;
+  std::optional<std::string> signal;  // "SIGKILL"
+  bool oom_killed = false;
+};
+
+struct WorkloadSummary {
+  uint64_t requests = 0;
+  uint64_t errors = 0;
+  double rate_per_s = 0;
+  std::optional<double> p50_ms, p99_ms;
+  // Additions:
+  std::map<std::string, uint64_t> errors_by_kind;  // "connect", "timeout", "status_5xx", ...
+  uint64_t dropped = 0;                            // "all connections busy"
+  std::optional<double> p999_ms, max_ms;
+  double target_rate_per_s = 0;
+  uint64_t restarts = 0;                           // external workloads restarted
+};
+
+/// One Go culprit: a goroutine stack or allocation site whose figure grew.
+struct Culprit {
+  std::string kind;        // "goroutines" | "heap"
+  std::string function;    // top frame of interest, e.g. "main.worker.func1"
+  std::string location;    // "worker.go:42"
+  std::vector<std::string> frames;  // "fn file:line", innermost first
+  double before = 0, after = 0;     // count (goroutines) or in-use bytes (heap)
+  std::string wait;                 // e.g. "chan receive" when known
+};
+
+struct Summary {
+  std::string schema = "soak.summary/v1";
+  RunStatus status = RunStatus::kError;
+  int exit_code = 5;
+  // run
+  double duration_s = 0;
+  std::optional<double> warmup_s;
+  double interval_s = 1;
+  size_t samples = 0;
+  // sut
+  std::vector<std::string> command;
+  std::optional<int> pid;
+  std::optional<double> ready_s;
+  std::optional<SutExit> exit;
+  std::vector<SeriesSummary> series;
+  std::vector<BudgetResult> budgets;
+  std::optional<WorkloadSummary> workload;
+  std::vector<Culprit> culprits;
+  std::vector<std::string> warnings;
+};
+
+nlohmann::json to_json(const Summary& s);
+Result<Summary> summary_from_json(const nlohmann::json& j);
+
+}  // namespace soak

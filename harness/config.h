@@ -1,0 +1,70 @@
+// The resolved configuration of `soak run`: flags over config file over
+// defaults (DESIGN.md sections 2 and 4). Strings become types here, at the
+// edge, and nowhere else.
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/budget.h"
+#include "common/result.h"
+#include "common/units.h"
+#include "workloads/workload.h"
+
+namespace soak {
+
+struct ReadySpec {
+  enum class Kind { kTcp, kHttp, kLog } kind = Kind::kTcp;
+  std::string text;   // as written
+  std::string host;   // kTcp
+  int port = 0;       // kTcp
+  std::string url;    // kHttp
+  std::string regex;  // kLog (validated std::regex ECMAScript)
+};
+
+enum class Style { kAuto, kBasic, kNone };
+
+struct RunConfig {
+  // sut
+  std::vector<std::string> command;
+  std::filesystem::path cwd = ".";
+  std::map<std::string, std::string> env;      // config sut.env, then --env
+  std::optional<ReadySpec> ready;
+  Duration ready_timeout = std::chrono::seconds(60);
+  double sut_log_limit_bytes = 64.0 * 1024 * 1024;  // sut.log cap (sut.log_limit)
+  // timing
+  Duration duration{};                         // required
+  std::optional<Duration> warmup;              // empty = auto
+  Duration interval = std::chrono::seconds(1);
+  Duration pss_interval = std::chrono::seconds(30);
+  // output
+  std::filesystem::path out = "soak-out";
+  bool force = false;
+  Style style = Style::kAuto;
+  // judging
+  std::vector<Budget> budgets;
+  double confidence = 0.99;
+  bool strict = false;
+  bool fail_fast = false;
+  // load and probes
+  std::vector<WorkloadSpec> workloads;
+  std::optional<std::string> go_url;
+  bool gctrace = false;
+  std::optional<std::string> metrics_url;
+  // provenance
+  std::optional<std::filesystem::path> config_file;
+  nlohmann::json resolved;  // the configuration as JSON for run.json
+};
+
+/// Reads a JSON config file into `config` (unknown keys are errors naming
+/// their path, e.g. "probes.gc_trace: unknown key").
+Status load_config_file(const std::filesystem::path& file, RunConfig& config);
+/// Same from JSON text (tests).
+Status apply_config_json(const nlohmann::json& j, RunConfig& config);
+
+}  // namespace soak

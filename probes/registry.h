@@ -1,0 +1,29 @@
+// Builds the probes a run asks for.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/result.h"
+#include "common/units.h"
+#include "probes/probe.h"
+
+namespace soak {
+
+struct ProbeOptions {
+  Duration interval = std::chrono::seconds(1);       // base interval (--interval)
+  Duration pss_interval = std::chrono::seconds(30);  // smaps_rollup is costly
+  std::optional<std::string> go_url;       // --go
+  std::optional<Duration> go_interval;     // override of the Go probes' defaults
+  bool gctrace = false;                    // --gctrace
+  std::optional<std::string> metrics_url;  // --metrics
+  std::optional<Duration> metrics_interval;
+};
+
+/// Every probe for these options, the process probe first. Errors name the
+/// option (e.g. a malformed --go URL).
+Result<std::vector<std::unique_ptr<Probe>>> make_probes(const ProbeOptions& options);
+
+}  // namespace soak

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages soak needs. Idempotent: when every package is
+# already present it returns in well under a second without touching apt.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libboost1.81-dev libboost-filesystem1.81-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-matplotlib
+  golang-go
+  wrk
+)
+# Optional: used by tests that skip with a message when absent.
+OPTIONAL=(chromium)
+
+missing=()
+for p in "${PACKAGES[@]}" ${SOAK_WITH_OPTIONAL:+"${OPTIONAL[@]}"}; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
