@@ -1,9 +1,16 @@
 #include "probes/registry.h"
 
+#include "probes/go_probes.h"
+#include "probes/proc_probe.h"
+
 namespace soak {
 
-Result<std::vector<std::unique_ptr<Probe>>> make_probes(const ProbeOptions&) {
-  return make_error("probes: not implemented yet");
+Result<std::vector<std::unique_ptr<Probe>>> make_probes(const ProbeOptions& options) {
+  auto probes = make_proc_probes(options);
+  auto go = make_go_probes(options);
+  if (!go) return go.error();
+  for (auto& p : *go) probes.push_back(std::move(p));
+  return probes;
 }
 
 }  // namespace soak

@@ -1,0 +1,46 @@
+// From data, analysis and how the run ended to summary.json's status and the
+// exit code (DESIGN.md sections 3 and 8). Shared by `soak run`, `soak check`
+// and `soak report` so they agree.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/summarize.h"
+#include "common/run_data.h"
+#include "common/summary.h"
+
+namespace soak {
+
+/// How the run ended, as the harness saw it.
+struct Outcome {
+  bool interrupted = false;        // SIGINT/SIGTERM
+  bool sut_failed = false;         // could not start, never ready, exited or killed during the run
+  std::optional<SutExit> sut_exit; // when it exited during the run
+  std::optional<std::string> internal_error;
+  bool early_fail = false;         // --fail-fast stopped the run
+};
+
+/// Facts for the summary that are not in the samples.
+struct SummaryFacts {
+  std::vector<std::string> command;
+  std::optional<int> pid;
+  std::optional<double> ready_s;
+  double duration_s = 0;           // post-ready run length actually achieved
+  double interval_s = 1;
+  bool strict = false;
+  std::optional<WorkloadSummary> workload;
+  std::vector<Culprit> culprits;
+  std::vector<std::string> warnings;
+};
+
+/// Fills status and exit_code with the precedence 130 > 3 > 1 > 4 > 0.
+Summary assemble_summary(const RunData& data, const Judgement& judgement, const Outcome& outcome,
+                         const SummaryFacts& facts);
+
+/// Reads Outcome and SummaryFacts back from a run directory's run.json and
+/// events.jsonl (for `soak check` / `soak report`).
+std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data);
+
+}  // namespace soak

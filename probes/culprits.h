@@ -1,0 +1,16 @@
+// Go culprits: compare profiles captured at warm-up end and at the end.
+#pragma once
+
+#include <filesystem>
+#include <vector>
+
+#include "common/summary.h"
+
+namespace soak {
+
+/// Reads the goroutine and heap profiles under `profiles_dir` (as written by
+/// the Go probe's ProfileCapturer) and returns the stacks and allocation
+/// sites that grew most, largest growth first. Empty when there are none.
+std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, size_t top_n = 10);
+
+}  // namespace soak

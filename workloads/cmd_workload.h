@@ -1,0 +1,14 @@
+// The external command workload (--workload cmd:..., workloads[].cmd).
+#pragma once
+
+#include <memory>
+
+#include "common/result.h"
+#include "workloads/workload.h"
+
+namespace soak {
+
+Status validate_cmd_workload(const WorkloadSpec& spec);
+Result<std::unique_ptr<Workload>> make_cmd_workload(const WorkloadSpec& spec);
+
+}  // namespace soak
