@@ -1,0 +1,3 @@
+module soak.example/goexample
+
+go 1.19
