@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -66,5 +67,15 @@ struct RunConfig {
 Status load_config_file(const std::filesystem::path& file, RunConfig& config);
 /// Same from JSON text (tests).
 Status apply_config_json(const nlohmann::json& j, RunConfig& config);
+
+/// "tcp:HOST:PORT", "http://...", "log:REGEX". The error is only the reason;
+/// callers prefix the flag or config path and the text.
+Result<ReadySpec> parse_ready_spec(std::string_view text);
+/// "auto", "basic", "none".
+Result<Style> parse_style(std::string_view text);
+std::string_view to_string(Style s);
+/// The configuration as a config-file JSON object (run.json "config"); read
+/// back by apply_config_json it gives the same configuration.
+nlohmann::json config_to_json(const RunConfig& config);
 
 }  // namespace soak

@@ -1,0 +1,188 @@
+#include "harness/commands.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "analysis/summarize.h"
+#include "common/series.h"
+#include "common/units.h"
+#include "harness/verdict.h"
+#include "probes/culprits.h"
+#include "reports/reports.h"
+
+namespace soak {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+std::string signed_value(double v, std::string_view unit) {
+  return v < 0 ? "-" + format_value(-v, unit) : format_value(v, unit);
+}
+
+std::string budget_unit(const BudgetResult& b) {
+  if (b.kind == "level") return "";
+  return "/" + (b.per.empty() ? std::string("h") : b.per);
+}
+
+// Budgets recorded in run.json ("budgets": ["rss=2MiB/h", ...]).
+Result<std::vector<Budget>> recorded_budgets(const json& run) {
+  std::vector<Budget> out;
+  auto it = run.find("budgets");
+  if (it == run.end() || it->is_null()) return out;
+  if (!it->is_array()) return make_error("run.json: \"budgets\": expected an array of budget specs");
+  for (size_t i = 0; i < it->size(); ++i) {
+    const auto& s = (*it)[i];
+    if (!s.is_string())
+      return make_error(fmt::format("run.json: budgets[{}]: expected a string like \"rss=2MiB/h\", got {}", i,
+                                    s.dump()));
+    auto b = parse_budget(s.get<std::string>());
+    if (!b) return make_error(fmt::format("run.json: budgets[{}] \"{}\": {}", i, s.get<std::string>(), b.message()));
+    out.push_back(*b);
+  }
+  return out;
+}
+
+Result<Summary> read_or_judge(const fs::path& dir) {
+  fs::path file = dir / "summary.json";
+  std::ifstream in(file);
+  if (!in) {
+    if (!fs::is_directory(dir)) return make_error(fmt::format("{}: no such run directory", dir.string()));
+    return judge_run_dir(dir, {});
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j = json::parse(ss.str(), nullptr, false);
+  if (j.is_discarded()) return make_error(fmt::format("{}: not valid JSON", file.string()));
+  auto s = summary_from_json(j);
+  if (!s) return make_error(fmt::format("{}: {}", file.string(), s.message()));
+  return s;
+}
+
+}  // namespace
+
+Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, RunData* data_out) {
+  auto data = load_run_dir(dir);
+  if (!data) return data.error();
+  const json& run = data->run;
+
+  std::vector<Budget> budgets = options.budgets;
+  if (budgets.empty()) {
+    auto rec = recorded_budgets(run);
+    if (!rec) return make_error(fmt::format("{}: {}", dir.string(), rec.message()));
+    budgets = *rec;
+  }
+
+  AnalysisOptions ao;
+  if (options.confidence) ao.confidence = *options.confidence;
+  else if (auto it = run.find("confidence"); it != run.end() && it->is_number()) ao.confidence = it->get<double>();
+  if (auto it = run.find("warmup"); it != run.end() && it->is_number()) ao.warmup_s = it->get<double>();
+  if (const Event* end = data->find_event("run_end")) ao.end_s = end->t;
+
+  Judgement judgement = judge_run(*data, budgets, ao);
+  auto [outcome, facts] = facts_from_run_data(*data);
+  if (options.strict) facts.strict = *options.strict;
+  std::error_code ec;
+  if (fs::is_directory(dir / "profiles", ec)) facts.culprits = find_culprits(dir / "profiles");
+  Summary s = assemble_summary(*data, judgement, outcome, facts);
+  if (data_out) *data_out = std::move(*data);
+  return s;
+}
+
+std::string verdict_table(const Summary& s) {
+  std::string out;
+  for (const auto& b : s.budgets) {
+    std::string verdict(to_string(b.verdict));
+    for (auto& ch : verdict) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    std::string unit = series_unit(b.series);
+    std::string observed = "no data";
+    if (b.observed) {
+      observed = signed_value(*b.observed, unit) + budget_unit(b);
+      if (b.ci_low && b.ci_high)
+        observed += fmt::format(" [{}, {}]", signed_value(*b.ci_low, unit), signed_value(*b.ci_high, unit));
+    }
+    std::string limit = (b.kind == "level" ? "<= " : "") + format_value(b.limit, unit) + budget_unit(b);
+    out += fmt::format("{:<13} {}  ({}): {}, limit {}", verdict, b.spec, b.series.empty() ? "?" : b.series,
+                       observed, limit);
+    if (!b.reason.empty()) out += " - " + b.reason;
+    out += "\n";
+  }
+  for (const auto& w : s.warnings) out += "warning: " + w + "\n";
+  out += fmt::format("soak: {} (exit {})\n", to_string(s.status), s.exit_code);
+  return out;
+}
+
+Result<int> check_command(const fs::path& dir, const CheckOptions& options, std::ostream& out) {
+  auto s = judge_run_dir(dir, options);
+  if (!s) return s.error();
+  out << verdict_table(*s);
+  return s->exit_code;
+}
+
+Result<int> report_command(const fs::path& dir, std::ostream& out) {
+  RunData data;
+  auto s = judge_run_dir(dir, {}, &data);
+  if (!s) return s.error();
+  fs::path file = dir / "summary.json";
+  {
+    std::ofstream f(file, std::ios::trunc);
+    f << to_json(*s).dump(2) << "\n";
+    if (!f) return make_error(fmt::format("{}: cannot write", file.string()));
+  }
+  auto warnings = write_reports(dir, *s, data, ReportOptions{});
+  if (!warnings) return warnings.error();
+  for (const auto& w : *warnings) out << "warning: " << w << "\n";
+  out << verdict_table(*s);
+  out << "reports written to " << dir.string() << "\n";
+  return s->exit_code;
+}
+
+Result<int> compare_command(const fs::path& base_dir, const fs::path& dir, std::ostream& out) {
+  auto base = read_or_judge(base_dir);
+  if (!base) return base.error();
+  auto now = read_or_judge(dir);
+  if (!now) return now.error();
+  int regressions = 0;
+  out << fmt::format("comparing {} (base) -> {}\n", base_dir.string(), dir.string());
+  for (const auto& n : now->series) {
+    if (series_kind(n.name) == SeriesKind::kCounter) continue;  // counters follow the load, not leaks
+    const SeriesSummary* b = nullptr;
+    for (const auto& x : base->series)
+      if (x.name == n.name) b = &x;
+    std::string unit = n.unit.empty() ? series_unit(n.name) : n.unit;
+    auto slope = [&](const Trend& t) {
+      return fmt::format("{}/h [{}, {}]", signed_value(t.slope_per_h, unit), signed_value(t.ci_low_per_h, unit),
+                         signed_value(t.ci_high_per_h, unit));
+    };
+    if (!n.trend) {
+      out << fmt::format("  {:<22} no trend in the new run\n", n.name);
+      continue;
+    }
+    if (!b || !b->trend) {
+      out << fmt::format("  {:<22} new: {} (no trend in the base run)\n", n.name, slope(*n.trend));
+      continue;
+    }
+    const Trend& bt = *b->trend;
+    const Trend& nt = *n.trend;
+    // Regressed when the new interval lies entirely above the base interval:
+    // the difference cannot be the noise of either run.
+    bool regressed = nt.ci_low_per_h > bt.ci_high_per_h;
+    regressions += regressed;
+    out << fmt::format("  {:<22} {} -> {}  change {}/h{}\n", n.name, slope(bt), slope(nt),
+                       signed_value(nt.slope_per_h - bt.slope_per_h, unit), regressed ? "  REGRESSED" : "");
+  }
+  for (const auto& b : base->series)
+    if (series_kind(b.name) != SeriesKind::kCounter) {
+      bool found = false;
+      for (const auto& n : now->series) found = found || n.name == b.name;
+      if (!found) out << fmt::format("  {:<22} only in the base run\n", b.name);
+    }
+  out << (regressions ? fmt::format("soak: {} series regressed against the base run\n", regressions)
+                      : std::string("soak: no series regressed against the base run\n"));
+  return regressions ? 1 : 0;
+}
+
+}  // namespace soak

@@ -1,0 +1,46 @@
+// `soak check`, `soak report` and `soak compare`: judging and comparing
+// recorded runs (DESIGN.md sections 2 and 7).
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "common/budget.h"
+#include "common/result.h"
+#include "common/run_data.h"
+#include "common/summary.h"
+
+namespace soak {
+
+struct CheckOptions {
+  std::vector<Budget> budgets;       // non-empty: replace the budgets recorded in run.json
+  std::optional<bool> strict;        // else run.json "strict", else false
+  std::optional<double> confidence;  // else run.json "confidence", else 0.99
+};
+
+/// Loads a run directory and judges it as `soak run` would have at its end.
+/// Works on a run killed half-way and on a minimal run.json from another
+/// tool. Errors name the file and the reason.
+Result<Summary> judge_run_dir(const std::filesystem::path& dir, const CheckOptions& options,
+                              RunData* data_out = nullptr);
+
+/// One line per budget with its verdict and reason, then warnings and the status.
+std::string verdict_table(const Summary& summary);
+
+/// `soak check`: prints the verdict table; returns the exit code of the verdict.
+Result<int> check_command(const std::filesystem::path& dir, const CheckOptions& options, std::ostream& out);
+
+/// `soak report`: judges, writes summary.json and every report; prints the
+/// verdict table; returns the exit code of the verdict (as check).
+Result<int> report_command(const std::filesystem::path& dir, std::ostream& out);
+
+/// `soak compare`: per-series slope base -> new from both summary.json files
+/// (a run without one is judged first). Returns 1 when some series regressed
+/// (its new slope interval lies entirely above the base interval), else 0.
+Result<int> compare_command(const std::filesystem::path& base_dir, const std::filesystem::path& dir,
+                            std::ostream& out);
+
+}  // namespace soak

@@ -1,0 +1,166 @@
+#include "harness/validate.h"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <set>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/series.h"
+#include "probes/registry.h"
+#include "workloads/registry.h"
+
+namespace soak {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+bool is_executable_file(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
+}
+
+Status check_timing(const RunConfig& c) {
+  if (c.duration <= Duration::zero())
+    return make_error(
+        "--duration: missing (a run needs a length, e.g. --duration 2h or \"duration\": \"2h\" in the config)");
+  if (c.interval <= Duration::zero())
+    return make_error(fmt::format("--interval \"{}\": must be above 0 (e.g. 1s)", format_duration(c.interval)));
+  if (c.interval >= c.duration)
+    return make_error(fmt::format("--interval \"{}\": must be shorter than --duration \"{}\"",
+                                  format_duration(c.interval), format_duration(c.duration)));
+  if (c.warmup && *c.warmup >= c.duration)
+    return make_error(fmt::format("--warmup \"{}\": must be shorter than --duration \"{}\" (or auto)",
+                                  format_duration(*c.warmup), format_duration(c.duration)));
+  if (c.pss_interval <= Duration::zero())
+    return make_error("--pss-interval: must be above 0 (e.g. 30s)");
+  if (c.ready_timeout <= Duration::zero())
+    return make_error("--ready-timeout: must be above 0 (e.g. 60s)");
+  if (!(c.confidence > 0.5 && c.confidence < 1))
+    return make_error(fmt::format("--confidence \"{}\": expected a number between 0.5 and 1 (exclusive)",
+                                  c.confidence));
+  return Status::Ok();
+}
+
+Status check_sut(RunConfig& c) {
+  std::error_code ec;
+  fs::path cwd = fs::absolute(c.cwd, ec);
+  if (ec || !fs::is_directory(cwd, ec))
+    return make_error(fmt::format("--cwd/sut.cwd \"{}\": no such directory", c.cwd.string()));
+  c.cwd = cwd.lexically_normal();
+  if (c.command.empty() || c.command[0].empty())
+    return make_error("no SUT command: give it after -- (soak run --duration 1h -- ./server --port 8080) "
+                      "or as sut.command in the config");
+  std::string path_env;
+  if (auto it = c.env.find("PATH"); it != c.env.end()) path_env = it->second;
+  else if (const char* p = std::getenv("PATH")) path_env = p;
+  else path_env = "/usr/local/bin:/usr/bin:/bin";
+  auto prog = find_program(c.command[0], c.cwd, path_env);
+  if (!prog) return make_error(fmt::format("SUT command \"{}\": {}", c.command[0], prog.message()));
+  c.command[0] = prog->string();
+  return Status::Ok();
+}
+
+Status check_out(const RunConfig& c) {
+  std::error_code ec;
+  if (c.out.empty()) return make_error("--out: empty path (expected a directory such as soak-out)");
+  if (!fs::exists(c.out, ec)) return Status::Ok();
+  if (!fs::is_directory(c.out, ec))
+    return make_error(fmt::format("--out \"{}\": exists and is not a directory", c.out.string()));
+  if (!c.force && !fs::is_empty(c.out, ec))
+    return make_error(fmt::format("--out \"{}\": directory is not empty (use --force to write into it, or "
+                                  "choose another --out)",
+                                  c.out.string()));
+  return Status::Ok();
+}
+
+// Which series this run can produce, from the probes and workloads it would
+// build (built, never started).
+struct Producible {
+  std::set<std::string, std::less<>> series;
+  bool prom = false;  // --metrics: prom:* names are only known once scraped
+};
+
+Result<Producible> producible_series(const RunConfig& c) {
+  Producible out;
+  ProbeOptions po;
+  po.interval = c.interval;
+  po.pss_interval = c.pss_interval;
+  po.go_url = c.go_url;
+  po.gctrace = c.gctrace;
+  po.metrics_url = c.metrics_url;
+  auto probes = make_probes(po);
+  if (!probes) return probes.error();
+  for (const auto& p : *probes)
+    for (auto& s : p->series()) out.series.insert(std::move(s));
+  out.prom = c.metrics_url.has_value();
+  for (const auto& spec : c.workloads) {
+    SOAK_TRY(validate_workload(spec));
+    auto w = make_workload(spec);
+    if (!w) return w.error();
+    if (auto* rs = dynamic_cast<ReadingSource*>(w->get()))
+      for (auto& s : rs->series()) out.series.insert(std::move(s));
+  }
+  return out;
+}
+
+Status check_budgets(const RunConfig& c, const Producible& p) {
+  auto available = [&](std::string_view s) {
+    return p.series.count(s) > 0 || (p.prom && s.starts_with("prom:"));
+  };
+  for (const auto& b : c.budgets) {
+    auto r = resolve_budget_target(b.target, available);
+    if (!r) {
+      std::string hint;
+      if (b.target.starts_with("prom:") && !c.metrics_url) hint = " (prom: series need --metrics URL)";
+      else if ((b.target == "goroutines" || b.target.starts_with("go_")) && !c.go_url && !c.gctrace)
+        hint = " (Go series need --go URL or --gctrace)";
+      return make_error(fmt::format("budget \"{}\": {}{}", b.spec, r.message(), hint));
+    }
+    if (b.per_request() && !available("requests"))
+      return make_error(fmt::format("budget \"{}\": per-request budgets need a workload that counts requests "
+                                    "(--workload http://...)",
+                                    b.spec));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<fs::path> find_program(const std::string& name, const fs::path& cwd, const std::string& path_env) {
+  if (name.find('/') != std::string::npos) {
+    fs::path p = fs::path(name).is_absolute() ? fs::path(name) : cwd / name;
+    std::error_code ec;
+    if (!fs::exists(p, ec)) return make_error(fmt::format("no such file (looked at {})", p.string()));
+    if (!is_executable_file(p)) return make_error(fmt::format("{} is not an executable file", p.string()));
+    return p.lexically_normal();
+  }
+  size_t start = 0;
+  while (start <= path_env.size()) {
+    size_t colon = path_env.find(':', start);
+    std::string dir = path_env.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    fs::path base = dir.empty() ? cwd : fs::path(dir);  // an empty PATH entry means "."
+    if (!base.is_absolute()) base = cwd / base;
+    fs::path p = base / name;
+    if (is_executable_file(p)) return p.lexically_normal();
+    if (colon == std::string::npos) break;
+    start = colon + 1;
+  }
+  return make_error(fmt::format("not found in PATH ({})", path_env));
+}
+
+Status validate_run_config(RunConfig& config) {
+  SOAK_TRY(check_timing(config));
+  SOAK_TRY(check_sut(config));
+  SOAK_TRY(check_out(config));
+  auto producible = producible_series(config);
+  if (!producible) return producible.error();
+  SOAK_TRY(check_budgets(config, *producible));
+  config.resolved = config_to_json(config);
+  return Status::Ok();
+}
+
+}  // namespace soak
