@@ -1,0 +1,42 @@
+// Block aggregation: the signal the trend is fitted to (DETECTION.md 2.1-2.2).
+//
+// A GC or allocator sawtooth biases any estimator fitted to the raw samples
+// upward; the floor of each block (its minimum, or a low percentile) follows
+// the live data instead. Blocks must be at least twice the longest cycle;
+// blocking also turns millions of samples into hundreds of points (O(n)).
+#pragma once
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "common/series.h"
+
+namespace soak::analysis {
+
+enum class Signal { kMin, kP10, kMedian, kGcLive, kRaw };
+std::string_view to_string(Signal s);  // "block-min", "block-p10", "block-median", "gc-live", "raw"
+
+/// The signal for a series kind: floor (block minimum) for levels and
+/// counts, block median for latency and for go_heap_live_bytes (already
+/// sawtooth-free, one figure per GC), block minimum of a counter (its rate).
+Signal signal_for(std::string_view series_name, SeriesKind kind);
+
+struct Blocks {
+  std::vector<double> t;  // mean sample time of each block (seconds)
+  std::vector<double> v;  // the block's signal value
+  double block_s = 0;
+};
+
+/// Aggregates samples with t >= t_start into consecutive blocks of
+/// `block_s` seconds. Blocks holding fewer than half the median number of
+/// samples per block (gaps, the unfinished last block) are dropped, because
+/// the minimum of fewer samples sits higher and would bias the slope.
+Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
+                   double block_s, Signal signal);
+
+/// Default block length: 30 s, at least 3 sampling intervals, and long
+/// enough that `span_s` holds at most `max_blocks` blocks.
+double default_block_s(double interval_s, double span_s, size_t max_blocks = 800);
+
+}  // namespace soak::analysis

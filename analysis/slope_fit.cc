@@ -1,0 +1,64 @@
+#include "analysis/slope_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include <boost/math/distributions/students_t.hpp>
+
+#include "analysis/mann_kendall.h"
+#include "analysis/stats.h"
+
+namespace soak::analysis {
+
+double t_quantile(double p, double n_eff) {
+  double df = std::max(n_eff - 2, 1.0);
+  boost::math::students_t_distribution<double> t(df);
+  return boost::math::quantile(t, p);
+}
+
+SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence) {
+  SlopeFit f;
+  const double inf = std::numeric_limits<double>::infinity();
+  f.n = std::min(x.size(), y.size());
+  f.ci_two_sided = f.ci_one_sided = {-inf, inf};
+  if (f.n < 2) return f;
+  std::vector<double> slopes = pairwise_slopes(x, y);
+  LineFit ts = theil_sen(x, y, slopes);
+  f.slope = ts.slope;
+  f.intercept = ts.intercept;
+  OlsFit o = ols(x, y);
+  f.ols_slope = o.slope;
+  if (f.n < 3) return f;
+
+  std::vector<double> resid(f.n);
+  for (size_t i = 0; i < f.n; ++i) resid[i] = y[i] - ts.intercept - ts.slope * x[i];
+  f.sigma = stddev(resid);
+  f.phi = autocorrelation(resid, 1);
+  const double dn = static_cast<double>(f.n);
+  // Bias-corrected lag-1 autocorrelation, clamped to [0, 0.95]: a short
+  // series underestimates phi, and an underestimated phi means false alarms.
+  double phi_c = std::clamp(f.phi + (1 + 3 * f.phi) / dn, 0.0, 0.95);
+  double ar1 = (1 + phi_c) / (1 - phi_c);
+  double hr = hamed_rao_factor(resid);
+  f.variance_factor = std::max(ar1, hr);
+  f.n_eff = dn / f.variance_factor;
+
+  MannKendall mk = mann_kendall(y);
+  double var_s = mk.var_s * f.variance_factor;
+  double alpha = 1 - confidence;
+  double z2 = t_quantile(1 - alpha / 2, f.n_eff);
+  double z1 = t_quantile(1 - alpha, f.n_eff);
+  f.ci_two_sided = sen_interval(slopes, var_s, z2);
+  f.ci_one_sided = sen_interval(slopes, var_s, z1);
+  // Effective SE from the interval width where it is bounded; else OLS's
+  // SE inflated by the same factor.
+  if (std::isfinite(f.ci_two_sided.low) && std::isfinite(f.ci_two_sided.high) && z2 > 0)
+    f.se = (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2);
+  else
+    f.se = o.se_slope * std::sqrt(f.variance_factor);
+  return f;
+}
+
+}  // namespace soak::analysis

@@ -1,0 +1,35 @@
+// One robust slope with an autocorrelation-aware interval (DETECTION.md 2.4-2.5):
+// Theil-Sen slope, Sen's interval from the Mann-Kendall variance inflated by
+// the larger of the Hamed-Rao (1998) factor and the AR(1) factor
+// (1+phi)/(1-phi) of the residuals (phi bias-corrected, Kendall 1954:
+// E[phi_hat] ~ phi - (1+3phi)/n), with a Student-t quantile on the effective
+// sample size instead of z for short series. OLS is kept as a cross-check.
+#pragma once
+
+#include <span>
+
+#include "analysis/theil_sen.h"
+
+namespace soak::analysis {
+
+struct SlopeFit {
+  size_t n = 0;
+  double slope = 0;
+  double intercept = 0;      // y at x = 0
+  double ols_slope = 0;
+  Interval ci_two_sided;     // at `confidence`
+  Interval ci_one_sided;     // low = lower bound, high = upper bound, each one-sided at `confidence`
+  double sigma = 0;          // SD of the Theil-Sen residuals
+  double phi = 0;            // lag-1 autocorrelation of the residuals (raw estimate)
+  double variance_factor = 1;  // n / n*
+  double n_eff = 0;
+  double se = 0;             // effective standard error of the slope
+};
+
+/// Fits y against x (x increasing). Needs n >= 3; fewer gives an infinite interval.
+SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence);
+
+/// Quantile used instead of z at one-sided level p for `n_eff` effective points.
+double t_quantile(double p, double n_eff);
+
+}  // namespace soak::analysis
