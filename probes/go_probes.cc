@@ -1,11 +1,37 @@
 #include "probes/go_probes.h"
 
+#include <set>
+
+#include "probes/gctrace_probe.h"
+#include "probes/go_probe.h"
+#include "probes/proc_probe.h"
+#include "probes/prometheus_probe.h"
+
 namespace soak {
 
 Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& options) {
-  if (options.go_url || options.gctrace || options.metrics_url)
-    return make_error("--go/--gctrace/--metrics: not implemented yet");
-  return std::vector<std::unique_ptr<Probe>>{};
+  std::vector<std::unique_ptr<Probe>> probes;
+  std::set<std::string> direct;
+  if (options.go_url) {
+    auto u = parse_http_url(*options.go_url);
+    if (!u) return make_error("--go " + u.message());
+    auto interval = options.go_interval.value_or(GoProbe::default_interval(options.interval));
+    probes.push_back(std::make_unique<GoProbe>(std::move(*u), interval));
+  }
+  if (options.gctrace) probes.push_back(std::make_unique<GcTraceProbe>(options.interval));
+  if (options.metrics_url) {
+    auto u = parse_http_url(*options.metrics_url);
+    if (!u) return make_error("--metrics " + u.message());
+    // Series the other probes already produce are not mapped from the
+    // scrape: the process probe always runs (registry.cc).
+    for (const auto& p : probes)
+      for (auto& s : p->series()) direct.insert(s);
+    for (const auto& p : make_proc_probes(options))
+      for (auto& s : p->series()) direct.insert(s);
+    auto interval = options.metrics_interval.value_or(options.interval);
+    probes.push_back(std::make_unique<MetricsProbe>(std::move(*u), interval, std::move(direct)));
+  }
+  return probes;
 }
 
 }  // namespace soak

@@ -1,0 +1,130 @@
+#include "probes/go_probe.h"
+
+#include <algorithm>
+#include <fstream>
+#include <system_error>
+
+#include "probes/expvar.h"
+#include "probes/pprof.h"
+
+namespace soak {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// MemStats fields recorded beyond the canonical ones, under client_golang's
+// names (without its prom: prefix).
+constexpr std::pair<const char*, const char*> kExtraMemStats[] = {
+    {"HeapInuse", "go_memstats_heap_inuse_bytes"},
+    {"HeapObjects", "go_memstats_heap_objects"},
+    {"Sys", "go_memstats_sys_bytes"},
+    {"NextGC", "go_memstats_next_gc_bytes"},
+    {"StackInuse", "go_memstats_stack_inuse_bytes"},
+};
+
+void add_memstats(const std::map<std::string, double>& ms, std::vector<Reading>& out) {
+  if (auto it = ms.find("HeapAlloc"); it != ms.end()) out.push_back({"go_heap_alloc_bytes", it->second, {}});
+  if (auto it = ms.find("NumGC"); it != ms.end()) out.push_back({"go_gc_cycles", it->second, {}});
+  for (auto [field, series] : kExtraMemStats)
+    if (auto it = ms.find(field); it != ms.end()) out.push_back({series, it->second, {}});
+}
+
+Status write_atomically(const std::filesystem::path& file, const std::string& text) {
+  auto tmp = file;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return make_error(file.string() + ": cannot write");
+    f << text;
+    if (!f.flush()) return make_error(file.string() + ": write failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, file, ec);
+  if (ec) return make_error(file.string() + ": " + ec.message());
+  return Status::Ok();
+}
+
+}  // namespace
+
+GoProbe::GoProbe(HttpUrl base, Duration interval) : base_(std::move(base)), interval_(interval) {
+  while (base_.path.size() > 1 && base_.path.back() == '/') base_.path.pop_back();
+  if (base_.path == "/") base_.path.clear();
+}
+
+Duration GoProbe::default_interval(Duration base_interval) {
+  return std::max<Duration>(base_interval, std::chrono::seconds(1));
+}
+
+std::vector<std::string> GoProbe::series() const {
+  std::vector<std::string> s = {"goroutines", "go_heap_alloc_bytes", "go_gc_cycles",
+                                "probe_go_latency_ms"};
+  for (auto [field, series] : kExtraMemStats) s.push_back(series);
+  return s;
+}
+
+HttpUrl GoProbe::url(std::string_view path) const {
+  HttpUrl u = base_;
+  u.path += path;
+  return u;
+}
+
+Duration GoProbe::timeout() const {
+  // Within the interval, but a loaded SUT gets at least half a second.
+  return std::clamp<Duration>(interval_ / 2, std::chrono::milliseconds(500), std::chrono::seconds(5));
+}
+
+Result<std::vector<Reading>> GoProbe::sample(const Target&) {
+  const auto start = Clock::now();
+  std::vector<Reading> out;
+  auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout());
+  if (!g) return make_error("go: " + g.message());
+  if (g->status != 200)
+    return make_error("go: " + base_.host + ":" + std::to_string(base_.port) + base_.path +
+                      "/debug/pprof/goroutine?debug=1: HTTP " + std::to_string(g->status) +
+                      " (does the SUT import net/http/pprof?)");
+  auto prof = parse_goroutine_profile(g->body);
+  if (!prof) return make_error("go: " + prof.message());
+  out.push_back({"goroutines", static_cast<double>(prof->total), {}});
+
+  if (!no_expvar_) {
+    auto v = http_get(url("/debug/vars"), timeout());
+    if (!v) return make_error("go: " + v.message());
+    if (v->status == 404) {
+      no_expvar_ = true;
+    } else {
+      auto d = parse_expvar(v->body);
+      if (!d) return make_error("go: " + d.message());
+      add_memstats(d->memstats, out);
+    }
+  }
+  if (no_expvar_) {
+    auto h = http_get(url("/debug/pprof/heap?debug=1"), timeout());
+    if (!h) return make_error("go: " + h.message());
+    if (h->status != 200)
+      return make_error("go: /debug/pprof/heap?debug=1: HTTP " + std::to_string(h->status));
+    auto hp = parse_heap_profile(h->body);
+    if (!hp) return make_error("go: " + hp.message());
+    add_memstats(hp->memstats, out);
+  }
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  out.push_back({"probe_go_latency_ms", ms, {}});
+  return out;
+}
+
+Status GoProbe::capture(const std::filesystem::path& dir, std::string_view label) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return make_error(dir.string() + ": " + ec.message());
+  const Duration t = std::chrono::seconds(10);  // rare and worth waiting for
+  for (auto [kind, path] : {std::pair{"goroutine", "/debug/pprof/goroutine?debug=1"},
+                            std::pair{"heap", "/debug/pprof/heap?debug=1"}}) {
+    auto r = http_get(url(path), t);
+    if (!r) return make_error("go: capture " + std::string(kind) + " profile: " + r.message());
+    if (r->status != 200)
+      return make_error("go: capture " + std::string(kind) + " profile: HTTP " + std::to_string(r->status));
+    SOAK_TRY(write_atomically(dir / (std::string(label) + "-" + kind + ".txt"), r->body));
+  }
+  return Status::Ok();
+}
+
+}  // namespace soak

@@ -1,0 +1,44 @@
+// The "go" probe (--go URL): goroutines from /debug/pprof/goroutine?debug=1,
+// MemStats from /debug/vars (or the heap profile footer when the SUT has no
+// expvar), its own cost as probe_go_latency_ms; captures goroutine and heap
+// profiles for the culprit finder.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "probes/http_get.h"
+#include "probes/probe.h"
+
+namespace soak {
+
+class GoProbe : public Probe, public ProfileCapturer {
+ public:
+  /// `base` is the URL the debug paths are appended to ("http://127.0.0.1:8080").
+  GoProbe(HttpUrl base, Duration interval);
+
+  std::string_view name() const override { return "go"; }
+  Duration interval() const override { return interval_; }
+  std::vector<std::string> series() const override;
+  /// Two GETs (goroutine profile, expvar or heap footer). An unreachable
+  /// endpoint or a body that does not parse is an error naming the URL.
+  Result<std::vector<Reading>> sample(const Target& target) override;
+  /// Writes dir/<label>-goroutine.txt and dir/<label>-heap.txt (debug=1 text).
+  Status capture(const std::filesystem::path& dir, std::string_view label) override;
+
+  /// Default interval: pprof and ReadMemStats stop the world briefly, so not
+  /// faster than once a second whatever --interval says (see docs/go.md).
+  static Duration default_interval(Duration base_interval);
+
+ private:
+  HttpUrl url(std::string_view path) const;
+  Duration timeout() const;
+
+  HttpUrl base_;
+  Duration interval_;
+  // Set after /debug/vars answered 404 once: read the heap footer instead.
+  std::atomic<bool> no_expvar_{false};
+};
+
+}  // namespace soak
