@@ -1,12 +1,138 @@
 #include "reports/reports.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "reports/format.h"
+#include "reports/github.h"
+#include "reports/plots.h"
+#include "reports/writer.h"
+
 namespace soak {
 
-Status check_report_outputs(const std::filesystem::path&) { return Status::Ok(); }
+namespace fs = std::filesystem;
 
-Result<std::vector<std::string>> write_reports(const std::filesystem::path&, const Summary&,
-                                               const RunData&, const ReportOptions&) {
-  return make_error("reports: not implemented yet");
+namespace {
+
+constexpr const char* kOutputs[] = {"summary.json", "junit.xml", "summary.md", "report.html"};
+
+// The last `lines` lines of sut.log, reading at most the final 1 MiB (the log
+// may be capped at hundreds of MiB).
+void read_log_tail(const fs::path& file, size_t lines, ReportContext& ctx) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    ctx.sut_log_note = "sut.log is absent (no output captured).";
+    return;
+  }
+  in.seekg(0, std::ios::end);
+  std::streamoff size = in.tellg();
+  std::streamoff start = size > (1 << 20) ? size - (1 << 20) : 0;
+  in.seekg(start);
+  std::string text(static_cast<size_t>(size - start), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  if (start > 0) {
+    size_t nl = text.find('\n');
+    text.erase(0, nl == std::string::npos ? text.size() : nl + 1);  // partial first line
+  }
+  std::vector<std::string> all;
+  std::istringstream ss(text);
+  for (std::string line; std::getline(ss, line);) all.push_back(std::move(line));
+  if (all.empty()) {
+    ctx.sut_log_note = "sut.log is empty.";
+    return;
+  }
+  size_t from = all.size() > lines ? all.size() - lines : 0;
+  ctx.sut_log_tail.assign(all.begin() + static_cast<long>(from), all.end());
+  ctx.sut_log_note = from > 0 || start > 0
+                         ? fmt::format("The last {} lines of sut.log:", ctx.sut_log_tail.size())
+                         : fmt::format("sut.log ({} lines):", ctx.sut_log_tail.size());
+}
+
+// Writes through a temporary file and a rename so a reader (or a killed
+// run) never sees half a report.
+Status write_file_atomic(const fs::path& path, const std::string& text) {
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f)
+      return make_error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
+    f << text;
+    f.flush();
+    if (!f) {
+      std::error_code ec;
+      fs::remove(tmp, ec);
+      return make_error(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+    }
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return make_error(fmt::format("{}: cannot replace: {}", path.string(), ec.message()));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status check_report_outputs(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return make_error(fmt::format("{}: not a directory (the reports go there)", dir.string()));
+  for (const char* name : kOutputs) {
+    fs::path p = dir / name;
+    bool existed = fs::exists(p, ec);
+    // O_APPEND without O_TRUNC: an existing file is left as it was.
+    int fd = ::open(p.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+      return make_error(fmt::format("{}: cannot be written: {}", p.string(), std::strerror(errno)));
+    ::close(fd);
+    if (!existed) fs::remove(p, ec);
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<std::string>> write_reports(const fs::path& dir, const Summary& summary,
+                                               const RunData& data, const ReportOptions& options) {
+  std::vector<std::string> warnings;
+  ReportContext ctx;
+  if (options.plots) {
+    PlotOutcome plots = render_plots(summary, data, plotted_series(summary, data), options);
+    ctx.plots = std::move(plots.images);
+    ctx.plots_missing = std::move(plots.missing);
+    if (!ctx.plots_missing.empty()) warnings.push_back("report.html: " + ctx.plots_missing);
+  } else {
+    ctx.plots_missing = "plotting was turned off";
+  }
+  read_log_tail(dir / "sut.log", options.sut_log_lines, ctx);
+
+  SOAK_TRY(write_file_atomic(dir / "summary.json", to_json(summary).dump(2) + "\n"));
+  std::string markdown;
+  for (std::string_view name : report_writer_names()) {
+    auto writer = make_report_writer(name, ctx);
+    std::ostringstream text;
+    writer->write(summary, data, text);
+    if (name == "markdown") markdown = text.str();
+    SOAK_TRY(write_file_atomic(dir / std::string(writer->file_name()), text.str()));
+  }
+
+  if (options.github_actions) {
+    write_workflow_commands(summary, data, options.workflow_out ? *options.workflow_out : std::cout);
+    if (options.step_summary) {
+      if (Status st = append_step_summary(*options.step_summary, markdown); !st.ok())
+        warnings.push_back(st.message());
+    }
+  }
+  return warnings;
 }
 
 }  // namespace soak

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <iosfwd>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,9 @@ struct ReportOptions {
   bool github_actions = false;                // GITHUB_ACTIONS=true: workflow commands
   std::optional<std::filesystem::path> step_summary;  // $GITHUB_STEP_SUMMARY
   std::ostream* workflow_out = nullptr;       // where ::error lines go (stdout if null)
+  // Additions:
+  double plot_timeout_s = 60;                 // plot.py is killed after this long
+  size_t sut_log_lines = 100;                 // tail of sut.log shown in report.html
 };
 
 /// Before launch: the run directory's report files can be created and

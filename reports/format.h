@@ -1,0 +1,48 @@
+// Formatting shared by the report writers: verdict words, budget figures in
+// the budget's own unit, the list of series worth a plot.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/run_data.h"
+#include "common/summary.h"
+
+namespace soak {
+
+/// "PASS", "FAIL", "INCONCLUSIVE", "SUT FAILED", "INTERRUPTED", "ERROR".
+std::string status_headline(RunStatus s);
+/// "pass" / "FAIL" / "inconclusive" as shown in budget tables.
+std::string verdict_word(Verdict v);
+
+/// A budget figure (limit, observed, interval ends) in the budget's unit:
+/// "1.50 MiB/h", "512 B/req", "3 /h", "180 MiB" for levels.
+std::string format_budget_value(const BudgetResult& b, double v);
+/// "1.10 MiB/h [0.80 MiB/h, 1.40 MiB/h]" or "unknown" when not observed.
+std::string format_observed(const BudgetResult& b);
+/// The budget's limit converted to per hour; empty for level and per-request.
+std::optional<double> limit_per_hour(const BudgetResult& b);
+
+/// Seconds as "2h", "1h30m", "45.2s".
+std::string format_seconds(double s);
+
+/// Series that get a plot, in order: budgeted series first, then the key
+/// series present in the data (rss, heaps, threads, fds, sockets,
+/// goroutines, latency p99).
+std::vector<std::string> plotted_series(const Summary& summary, const RunData& data);
+
+const SeriesSummary* find_series_summary(const Summary& summary, std::string_view name);
+
+/// "exited with code 2", "killed by SIGKILL (OOM killer)".
+std::string describe_exit(const SutExit& e);
+
+/// Why the SUT did not stay up, or empty when it did: from summary.exit,
+/// status sut_failed and the launch_failed/ready_timeout/sut_exited events.
+std::string sut_failure(const Summary& summary, const RunData& data);
+
+/// Host and start facts from run.json ("unknown" when absent).
+std::string run_fact(const RunData& data, std::string_view key);
+
+}  // namespace soak
