@@ -269,7 +269,19 @@ def plot_series(plt, name, data, out_path):
         seen.add(kind)
 
     if unit == "bytes":
-        from matplotlib.ticker import FuncFormatter
+        from matplotlib.ticker import FuncFormatter, MultipleLocator
+        lo, hi = ax.get_ylim()
+        # Ticks at round binary figures (1, 2 or 5 x 2^10k bytes), not 57.2 MiB.
+        scale = 1
+        for unit_div in (1 << 30, 1 << 20, 1 << 10):
+            if max(abs(lo), abs(hi)) >= unit_div:
+                scale = unit_div
+                break
+        raw = (hi - lo) / scale / 5.0
+        if raw > 0:
+            mag = 10 ** math.floor(math.log10(raw))
+            step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+            ax.yaxis.set_major_locator(MultipleLocator(step * scale))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt_bytes(y)))
     title = name
     if budgets:
