@@ -117,7 +117,7 @@ Status GoProbe::capture(const std::filesystem::path& dir, std::string_view label
   if (ec) return make_error(dir.string() + ": " + ec.message());
   const Duration t = std::chrono::seconds(10);  // rare and worth waiting for
   for (auto [kind, path] : {std::pair{"goroutine", "/debug/pprof/goroutine?debug=1"},
-                            std::pair{"heap", "/debug/pprof/heap?debug=1"}}) {
+                            std::pair{"heap", "/debug/pprof/heap?debug=1&gc=1"}}) {
     auto r = http_get(url(path), t);
     if (!r) return make_error("go: capture " + std::string(kind) + " profile: " + r.message());
     if (r->status != 200)

@@ -148,7 +148,9 @@ Result<HeapProfile> parse_heap_profile(std::string_view text) {
       return x;
     };
     std::string_view a = strip(fs[0], ':'), b = fs[1], c = fs[2], d = strip(fs[3], ']');
-    if (c.empty() || c.front() != '[') return false;
+    if (c.empty() || c.front() != '[' || fs[0].back() != ':' || fs[2].back() != ':' ||
+        fs[3].back() != ']')
+      return false;
     c = strip(c.substr(1), ':');
     return to_int(a, io) && to_int(b, ib) && to_int(c, ao) && to_int(d, ab) && fs[4] == "@";
   };

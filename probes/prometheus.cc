@@ -208,7 +208,8 @@ Result<PromExposition> parse_prometheus(std::string_view text) {
     auto value = parse_value(v);
     if (!value) return error("\"" + std::string(v) + "\" is not a sample value (metric " + s.name + ")");
     s.value = *value;
-    std::string_view ts = p.token();
+    p.ws();
+    std::string_view ts = p.i < l.size() && l[p.i] == '#' ? std::string_view() : p.token();
     if (!ts.empty()) {
       auto t = parse_value(ts);
       if (!t || !std::isfinite(*t)) return error("\"" + std::string(ts) + "\" is not a timestamp");

@@ -1,0 +1,295 @@
+// Probes against the real Go example service (examples/go), started here as
+// a child process on a free loopback port.
+#include "probes/go_probe.h"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <map>
+#include <thread>
+
+#include "probes/culprits.h"
+#include "probes/gctrace_probe.h"
+#include "probes/go_probes.h"
+#include "probes/http_get.h"
+#include "probes/prometheus_probe.h"
+#include "tests/testing/testing.h"
+
+extern char** environ;
+
+namespace soak {
+namespace {
+
+using namespace std::chrono_literals;
+
+// The example service as a child; stderr readable through a pipe. Stopped
+// (SIGTERM, then SIGKILL) and reaped on destruction.
+class GoExample {
+ public:
+  explicit GoExample(const std::string& mode, std::vector<std::string> extra = {}) {
+    port_ = testing::free_port();
+    std::string bin = (testing::build_dir() / "examples/go/soak-go-example").string();
+    std::vector<std::string> args = {bin, "--addr", "127.0.0.1:" + std::to_string(port_), "--mode", mode};
+    args.insert(args.end(), extra.begin(), extra.end());
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) return;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_s = {"GODEBUG=gctrace=1"};
+    for (char** e = environ; *e; ++e)
+      if (std::string_view(*e).rfind("GODEBUG=", 0) != 0) env_s.emplace_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    err_ = fds[0];
+    for (int i = 0; i < 100 && pid_ > 0; ++i) {
+      auto r = http_get(base() + "/healthz", 1s);
+      if (r && r->status == 200) {
+        ready_ = true;
+        break;
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  ~GoExample() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      for (int i = 0; i < 100; ++i) {
+        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
+          pid_ = -1;
+          break;
+        }
+        std::this_thread::sleep_for(20ms);
+      }
+      if (pid_ > 0) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, nullptr, 0);
+      }
+    }
+    if (err_ >= 0) close(err_);
+  }
+  bool ready() const { return ready_; }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void hit(int n) {
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(http_get(base() + "/work", 5s));
+  }
+  int stderr_fd() const { return err_; }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+  int err_ = -1;
+  bool ready_ = false;
+};
+
+std::map<std::string, double> by_series(const std::vector<Reading>& rs) {
+  std::map<std::string, double> m;
+  for (auto& r : rs) m[r.series] = r.value;
+  return m;
+}
+
+TEST(HttpGet, FetchesChunkedAndPlainBodies) {
+  GoExample ex("none");
+  ASSERT_TRUE(ex.ready());
+  auto h = http_get(ex.base() + "/healthz", 2s);
+  ASSERT_TRUE(h) << h.message();
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(h->body, "ok\n");
+  auto big = http_get(ex.base() + "/debug/pprof/heap?debug=1", 5s);  // streamed: chunked
+  ASSERT_TRUE(big) << big.message();
+  EXPECT_EQ(big->body.rfind("heap profile: ", 0), 0u);
+  EXPECT_NE(big->body.find("# NumGC = "), std::string::npos);
+  auto nf = http_get(ex.base() + "/nope", 2s);
+  ASSERT_TRUE(nf);
+  EXPECT_EQ(nf->status, 404);
+}
+
+TEST(HttpGet, ErrorsNameTheUrlAndReason) {
+  auto refused = http_get("http://127.0.0.1:" + std::to_string(testing::free_port()) + "/x", 1s);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.message().find("127.0.0.1"), std::string::npos);
+  EXPECT_NE(refused.message().find("refused"), std::string::npos) << refused.message();
+  for (auto bad : {"https://x/", "http://", "http://h:0/", "http://h:99999/", "http://h:ab/", "ftp://x"}) {
+    auto u = parse_http_url(bad);
+    ASSERT_FALSE(u) << bad;
+    EXPECT_NE(u.message().find(bad), std::string::npos) << u.message();
+  }
+  auto u = parse_http_url("http://localhost:8080");
+  ASSERT_TRUE(u);
+  EXPECT_EQ(u->path, "/");
+  EXPECT_EQ(u->port, 8080);
+}
+
+TEST(HttpGet, TimesOutOnASilentServer) {
+  // A listening socket that never answers (the backlog accepts the connect).
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  ASSERT_EQ(listen(s, 4), 0);
+  socklen_t len = sizeof a;
+  getsockname(s, reinterpret_cast<sockaddr*>(&a), &len);
+  auto r = http_get("http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/", 300ms);
+  close(s);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.message().find("timed out"), std::string::npos) << r.message();
+}
+
+TEST(GoProbe, GoroutinesRiseInALeakMode) {
+  GoExample ex("goroutine");
+  ASSERT_TRUE(ex.ready());
+  auto probes = make_go_probes(ProbeOptions{.go_url = ex.base()});
+  ASSERT_TRUE(probes) << probes.message();
+  ASSERT_EQ(probes->size(), 1u);
+  Probe& p = *probes->front();
+  EXPECT_EQ(p.name(), "go");
+  EXPECT_GE(p.interval(), 1s);
+  auto before = p.sample(Target{});
+  ASSERT_TRUE(before) << before.message();
+  ex.hit(50);
+  auto after = p.sample(Target{});
+  ASSERT_TRUE(after) << after.message();
+  auto b = by_series(*before), a = by_series(*after);
+  // 50 blocked senders; a connection goroutine may come or go meanwhile
+  EXPECT_NEAR(a.at("goroutines") - b.at("goroutines"), 50, 2);
+  EXPECT_GT(a.at("go_heap_alloc_bytes"), 0);
+  EXPECT_GE(a.at("go_gc_cycles"), b.at("go_gc_cycles"));
+  EXPECT_GT(a.at("probe_go_latency_ms"), 0);
+  for (auto& [name, v] : a) {
+    auto s = p.series();
+    EXPECT_NE(std::find(s.begin(), s.end(), name), s.end()) << name << " not declared in series()";
+  }
+}
+
+TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
+  GoExample ex("goroutine-fixed");
+  ASSERT_TRUE(ex.ready());
+  GoProbe p(*parse_http_url(ex.base()), 1s);
+  ex.hit(5);
+  auto before = p.sample(Target{});
+  ASSERT_TRUE(before);
+  ex.hit(50);
+  std::this_thread::sleep_for(100ms);  // let the buffered senders finish
+  auto after = p.sample(Target{});
+  ASSERT_TRUE(after);
+  EXPECT_LE(by_series(*after).at("goroutines"), by_series(*before).at("goroutines") + 1);
+}
+
+TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
+  GoExample ex("ticker");
+  ASSERT_TRUE(ex.ready());
+  GoProbe p(*parse_http_url(ex.base()), 1s);
+  testing::TempDir d;
+  ASSERT_TRUE(p.capture(d / "profiles", "warmup_end"));
+  ex.hit(40);
+  ASSERT_TRUE(p.capture(d / "profiles", "end"));
+  for (auto f : {"warmup_end-goroutine.txt", "warmup_end-heap.txt", "end-goroutine.txt", "end-heap.txt"})
+    EXPECT_TRUE(std::filesystem::exists(d / "profiles" / f)) << f;
+  auto cs = find_culprits(d / "profiles");
+  ASSERT_FALSE(cs.empty());
+  EXPECT_EQ(cs[0].function, "main.tickForever");
+  EXPECT_EQ(cs[0].after - cs[0].before, 40);
+}
+
+TEST(GoProbe, UnreachableEndpointIsAProbeError) {
+  GoProbe p(*parse_http_url("http://127.0.0.1:" + std::to_string(testing::free_port())), 1s);
+  auto r = p.sample(Target{});
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.message().rfind("go: ", 0), 0u) << r.message();
+  testing::TempDir d;
+  EXPECT_FALSE(p.capture(d.path(), "end"));
+  // a server without pprof: HTTP 404 named
+  GoExample ex("none");
+  ASSERT_TRUE(ex.ready());
+  GoProbe wrong(*parse_http_url(ex.base() + "/nothing-here"), 1s);
+  auto w = wrong.sample(Target{});
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.message().find("HTTP 404"), std::string::npos) << w.message();
+}
+
+TEST(GoProbes, BadUrlsNameTheFlag) {
+  auto a = make_go_probes(ProbeOptions{.go_url = "localhost:8080"});
+  ASSERT_FALSE(a);
+  EXPECT_EQ(a.message().rfind("--go \"localhost:8080\"", 0), 0u) << a.message();
+  auto b = make_go_probes(ProbeOptions{.metrics_url = "http://h:x/metrics"});
+  ASSERT_FALSE(b);
+  EXPECT_EQ(b.message().rfind("--metrics ", 0), 0u) << b.message();
+  auto none = make_go_probes(ProbeOptions{});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST(GcTraceProbe, ParsesARealGctraceRun) {
+  GoExample ex("sawtooth");
+  ASSERT_TRUE(ex.ready());
+  GcTraceProbe p(100ms);
+  std::thread load([&] { ex.hit(100); });  // 100 * 1 MiB of garbage: many GCs
+  std::string buf;
+  char tmp[4096];
+  double t = 0;
+  fcntl(ex.stderr_fd(), F_SETFL, O_NONBLOCK);
+  std::vector<Reading> got;
+  for (int i = 0; i < 200 && got.size() < 30; ++i) {
+    ssize_t n = read(ex.stderr_fd(), tmp, sizeof tmp);
+    if (n > 0) buf.append(tmp, static_cast<size_t>(n));
+    for (size_t nl; (nl = buf.find('\n')) != std::string::npos; buf.erase(0, nl + 1)) {
+      p.on_line(std::string_view(buf).substr(0, nl), true, t += 0.01);
+      p.on_line(std::string_view(buf).substr(0, nl), false, t);  // stdout is ignored
+    }
+    auto r = p.sample(Target{});
+    ASSERT_TRUE(r) << r.message();
+    got.insert(got.end(), r->begin(), r->end());
+    std::this_thread::sleep_for(20ms);
+  }
+  load.join();
+  ASSERT_GE(got.size(), 30u);
+  double last_cycle = 0;
+  for (auto& r : got) {
+    ASSERT_TRUE(r.t);
+    if (r.series == "go_gc_cycles") {
+      EXPECT_EQ(r.value, last_cycle + 1);  // every GC seen once, in order
+      last_cycle = r.value;
+    } else if (r.series == "go_heap_live_bytes") {
+      EXPECT_GE(r.value, 0);
+      EXPECT_LT(r.value, 64.0 * 1048576);  // sawtooth: live heap stays small
+      EXPECT_EQ(std::fmod(r.value, 1048576.0), 0);  // whole MiB
+    } else {
+      EXPECT_EQ(r.series, "go_gc_cpu_fraction");
+    }
+  }
+  EXPECT_TRUE(p.sample(Target{})->empty() || true);
+}
+
+TEST(GcTraceProbe, DropsWhenNobodyDrainsAndSaysSo) {
+  GcTraceProbe p(1s, /*max_pending=*/6);
+  for (int i = 1; i <= 5; ++i)
+    p.on_line("gc " + std::to_string(i) + " @1s 0%: 0+0+0 ms clock, 0+0/0/0+0 ms cpu, 4->4->1 MB, 5 MB goal, 2 P",
+              true, i);
+  auto r = p.sample(Target{});
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.message().find("dropped"), std::string::npos);
+  auto again = p.sample(Target{});
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->empty());
+}
+
+}  // namespace
+}  // namespace soak
