@@ -1,0 +1,48 @@
+#include "analysis/blocks.h"
+
+#include <gtest/gtest.h>
+
+namespace soak::analysis {
+namespace {
+
+TEST(Blocks, FloorOfASawtoothIsFlat) {
+  // Sawtooth 0..9 repeating every 10 s on a flat base; 30 s blocks.
+  std::vector<double> t, v;
+  for (int i = 0; i < 120; ++i) {
+    t.push_back(i);
+    v.push_back(100 + i % 10);
+  }
+  Blocks b = make_blocks(t, v, 0, 30, Signal::kMin);
+  ASSERT_EQ(b.v.size(), 4u);
+  for (double x : b.v) EXPECT_DOUBLE_EQ(x, 100);
+  EXPECT_DOUBLE_EQ(b.t[0], 14.5);
+  Blocks m = make_blocks(t, v, 0, 30, Signal::kMedian);
+  EXPECT_DOUBLE_EQ(m.v[0], 104.5);
+}
+
+TEST(Blocks, ShortLastBlockIsDropped) {
+  std::vector<double> t, v;
+  for (int i = 0; i < 65; ++i) {
+    t.push_back(i);
+    v.push_back(i);
+  }
+  Blocks b = make_blocks(t, v, 0, 30, Signal::kMin);
+  EXPECT_EQ(b.v.size(), 2u);  // the 5-sample block [60, 65) is dropped
+  EXPECT_EQ(make_blocks(t, v, 10, 30, Signal::kMin).v.front(), 10);
+}
+
+TEST(Blocks, DefaultLengthBoundsTheCount) {
+  EXPECT_DOUBLE_EQ(default_block_s(1, 3600), 30);
+  EXPECT_DOUBLE_EQ(default_block_s(20, 3600), 60);
+  EXPECT_DOUBLE_EQ(default_block_s(1, 86400, 800), 108);
+}
+
+TEST(Blocks, SignalPerKind) {
+  EXPECT_EQ(signal_for("rss_bytes", SeriesKind::kBytes), Signal::kMin);
+  EXPECT_EQ(signal_for("latency_p99_ms", SeriesKind::kLatency), Signal::kMedian);
+  EXPECT_EQ(signal_for("go_heap_live_bytes", SeriesKind::kBytes), Signal::kGcLive);
+  EXPECT_EQ(to_string(Signal::kGcLive), "gc-live");
+}
+
+}  // namespace
+}  // namespace soak::analysis
