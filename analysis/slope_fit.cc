@@ -52,12 +52,23 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   double z1 = t_quantile(1 - alpha, f.n_eff);
   f.ci_two_sided = sen_interval(slopes, var_s, z2);
   f.ci_one_sided = sen_interval(slopes, var_s, z1);
+  // A rank interval cannot be more certain than "every pair agrees": with
+  // few blocks and a large variance factor its ranks fall outside [1, N]
+  // even for a blatant trend. Then use the OLS standard error inflated by
+  // the same factor, centred on the Theil-Sen slope.
+  const double se_ols = o.se_slope * std::sqrt(f.variance_factor);
+  auto fallback = [&](Interval& iv, double q) {
+    if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
+    iv = {f.slope - q * se_ols, f.slope + q * se_ols};
+  };
+  fallback(f.ci_two_sided, z2);
+  fallback(f.ci_one_sided, z1);
   // Effective SE from the interval width where it is bounded; else OLS's
   // SE inflated by the same factor.
   if (std::isfinite(f.ci_two_sided.low) && std::isfinite(f.ci_two_sided.high) && z2 > 0)
     f.se = (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2);
   else
-    f.se = o.se_slope * std::sqrt(f.variance_factor);
+    f.se = se_ols;
   return f;
 }
 

@@ -27,6 +27,8 @@ struct SlopeFit {
 };
 
 /// Fits y against x (x increasing). Needs n >= 3; fewer gives an infinite interval.
+/// When Sen's ranks fall outside [1, N], the interval is the Theil-Sen slope
+/// +- q * (OLS SE * sqrt(variance factor)).
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence);
 
 /// Quantile used instead of z at one-sided level p for `n_eff` effective points.

@@ -52,3 +52,24 @@ TEST(SlopeFit, IntervalCoversTrueSlopeUnderAutocorrelation) {
 
 }  // namespace
 }  // namespace soak::analysis
+
+namespace soak::analysis {
+namespace {
+
+// Few blocks with smooth (correlated) residuals inflate the variance so
+// much that Sen's ranks leave [1, N]; a blatant trend must still be bounded.
+TEST(SlopeFit, BlatantTrendStaysBoundedWithCorrelatedResiduals) {
+  std::vector<double> x, y;
+  for (int i = 0; i < 12; ++i) {
+    x.push_back(i);
+    y.push_back(10.0 * i + std::sin(i / 2.0));
+  }
+  SlopeFit f = fit_slope(x, y, 0.99);
+  EXPECT_GT(f.variance_factor, 1.0);
+  EXPECT_TRUE(std::isfinite(f.ci_one_sided.low));
+  EXPECT_GT(f.ci_one_sided.low, 5.0);  // far above 0: the trend is detected
+  EXPECT_LT(f.ci_one_sided.high, 15.0);
+}
+
+}  // namespace
+}  // namespace soak::analysis
