@@ -283,6 +283,9 @@ def plot_series(plt, name, data, out_path):
             step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
             ax.yaxis.set_major_locator(MultipleLocator(step * scale))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _pos: fmt_bytes(y)))
+    elif unit == "count":
+        from matplotlib.ticker import MaxNLocator
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     title = name
     if budgets:
         title += "  —  " + ", ".join("%s: %s" % (b.get("spec", ""), b.get("verdict", "?"))
