@@ -1,0 +1,157 @@
+#include "harness/commands.h"
+
+#include <sstream>
+
+#include <fmt/format.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/exit_codes.h"
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::TempDir;
+using testing::write_file;
+
+// A hand-made run directory: rss grows 1 MB per sample-second from 10 MB,
+// far above any budget below, with a small deterministic wobble.
+std::string growing_samples(int n, bool truncated_tail) {
+  std::string s;
+  for (int i = 0; i < n; ++i)
+    s += fmt::format("{{\"t\": {}.0, \"rss_bytes\": {}, \"threads\": 4}}\n", i + 1,
+                     10'000'000 + 1'000'000 * i + (i % 3) * 1000);
+  if (truncated_tail) s += "{\"t\": 999.0, \"rss_by";  // killed mid-write
+  return s;
+}
+
+void make_run(const TempDir& dir, const std::string& run_json, const std::string& events = "") {
+  write_file(dir / "run.json", run_json);
+  write_file(dir / "samples.jsonl", growing_samples(240, true));
+  if (!events.empty()) write_file(dir / "events.jsonl", events);
+}
+
+const char* kMinimalRun = R"({"schema": "soak.run/v1", "interval_s": 1.0, "budgets": ["rss<=1MiB"]})";
+
+TEST(CheckCommandTest, MinimalRunJsonWithTruncatedLineIsJudged) {
+  TempDir dir;
+  make_run(dir, kMinimalRun);
+  std::ostringstream out;
+  auto code = check_command(dir.path(), {}, out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  // rss is ~10 MB on every sample: the 1 MiB level ceiling fails.
+  EXPECT_EQ(*code, exit_code::kBudgetFailed) << out.str();
+  EXPECT_THAT(out.str(), HasSubstr("FAIL"));
+  EXPECT_THAT(out.str(), HasSubstr("rss<=1MiB"));
+  EXPECT_THAT(out.str(), HasSubstr("truncated"));
+  EXPECT_THAT(out.str(), HasSubstr("soak: fail (exit 1)"));
+}
+
+TEST(CheckCommandTest, BudgetsOnTheCommandLineReplaceTheRecordedOnes) {
+  TempDir dir;
+  make_run(dir, kMinimalRun);
+  auto generous = parse_budget("rss<=1GiB");
+  ASSERT_TRUE(generous.ok());
+  std::ostringstream out;
+  auto code = check_command(dir.path(), CheckOptions{{*generous}, {}, {}}, out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  EXPECT_EQ(*code, exit_code::kPass) << out.str();
+  EXPECT_THAT(out.str(), HasSubstr("rss<=1GiB"));
+  EXPECT_THAT(out.str(), ::testing::Not(HasSubstr("rss<=1MiB")));
+}
+
+TEST(CheckCommandTest, ACrashedRunIsStillJudgedAndExits3) {
+  TempDir dir;
+  make_run(dir, kMinimalRun, R"({"t": 0.1, "event": "launched", "pid": 1234}
+{"t": 0.3, "event": "ready"}
+{"t": 240.5, "event": "sut_exited", "signal": "SIGKILL", "oom_killed": true}
+)");
+  std::ostringstream out;
+  auto s = judge_run_dir(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->status, RunStatus::kSutFailed);
+  EXPECT_EQ(s->exit_code, exit_code::kSutFailed);
+  EXPECT_EQ(s->pid, 1234);
+  ASSERT_EQ(s->budgets.size(), 1u);
+  EXPECT_EQ(s->budgets[0].verdict, Verdict::kFail);  // judged despite the crash
+  auto code = check_command(dir.path(), {}, out);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, exit_code::kSutFailed);
+  EXPECT_THAT(out.str(), HasSubstr("killed by SIGKILL (OOM killer)"));
+}
+
+TEST(CheckCommandTest, InterruptedRunExits130) {
+  TempDir dir;
+  make_run(dir, kMinimalRun, "{\"t\": 0.3, \"event\": \"ready\"}\n{\"t\": 100, \"event\": \"interrupted\", \"signal\": \"SIGINT\"}\n");
+  std::ostringstream out;
+  auto code = check_command(dir.path(), {}, out);
+  ASSERT_TRUE(code.ok());
+  EXPECT_EQ(*code, exit_code::kInterrupted);
+}
+
+TEST(CheckCommandTest, BadRunDirectoriesNameTheFile) {
+  TempDir dir;
+  std::ostringstream out;
+  auto code = check_command(dir.path(), {}, out);
+  ASSERT_FALSE(code.ok());
+  EXPECT_THAT(code.message(), HasSubstr("run.json"));
+  write_file(dir / "run.json", R"({"schema": "soak.run/v1", "budgets": ["rss=1MB/hr"]})");
+  write_file(dir / "samples.jsonl", growing_samples(10, false));
+  code = check_command(dir.path(), {}, out);
+  ASSERT_FALSE(code.ok());
+  EXPECT_THAT(code.message(), HasSubstr("budgets[0] \"rss=1MB/hr\": unknown time unit \"hr\""));
+}
+
+Summary summary_with(double slope, double lo, double hi) {
+  Summary s;
+  s.status = RunStatus::kPass;
+  s.exit_code = 0;
+  SeriesSummary ss;
+  ss.name = "rss_bytes";
+  ss.unit = "bytes";
+  ss.count = 10;
+  ss.trend = Trend{};
+  ss.trend->slope_per_h = slope;
+  ss.trend->ci_low_per_h = lo;
+  ss.trend->ci_high_per_h = hi;
+  s.series.push_back(ss);
+  SeriesSummary counter;
+  counter.name = "requests";
+  counter.trend = Trend{};
+  counter.trend->slope_per_h = 1e9;
+  counter.trend->ci_low_per_h = 1e9;
+  s.series.push_back(counter);
+  return s;
+}
+
+void write_summary(const std::filesystem::path& dir, const Summary& s) {
+  std::filesystem::create_directories(dir);
+  write_file(dir / "summary.json", to_json(s).dump());
+}
+
+TEST(CompareCommandTest, FlagsASlopeIntervalAboveTheBase) {
+  TempDir dir;
+  write_summary(dir / "base", summary_with(1e5, 0, 2e5));
+  write_summary(dir / "same", summary_with(1.5e5, 0.5e5, 2.5e5));
+  write_summary(dir / "worse", summary_with(5e6, 4e6, 6e6));
+  std::ostringstream same_out, worse_out;
+  auto same = compare_command(dir / "base", dir / "same", same_out);
+  ASSERT_TRUE(same.ok()) << same.message();
+  EXPECT_EQ(*same, 0) << same_out.str();
+  EXPECT_THAT(same_out.str(), HasSubstr("rss_bytes"));
+  EXPECT_THAT(same_out.str(), HasSubstr("no series regressed"));
+  auto worse = compare_command(dir / "base", dir / "worse", worse_out);
+  ASSERT_TRUE(worse.ok());
+  EXPECT_EQ(*worse, 1) << worse_out.str();
+  EXPECT_THAT(worse_out.str(), HasSubstr("REGRESSED"));
+  EXPECT_THAT(worse_out.str(), ::testing::Not(HasSubstr("requests")));  // counters skipped
+
+  auto missing = compare_command(dir / "base", dir / "nope", worse_out);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.message(), HasSubstr("nope"));
+}
+
+}  // namespace
+}  // namespace soak

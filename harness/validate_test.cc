@@ -1,0 +1,144 @@
+#include "harness/validate.h"
+
+#include <sys/stat.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+// A configuration that passes: /bin/true as the SUT, a fresh --out.
+RunConfig good(const TempDir& dir) {
+  RunConfig c;
+  c.duration = std::chrono::seconds(10);
+  c.command = {"true"};
+  c.out = dir / "out";
+  return c;
+}
+
+std::string error_of(RunConfig c) {
+  auto st = validate_run_config(c);
+  EXPECT_FALSE(st.ok());
+  return st.ok() ? std::string() : st.message();
+}
+
+Budget budget(const char* spec) {
+  auto b = parse_budget(spec);
+  EXPECT_TRUE(b.ok()) << spec;
+  return *b;
+}
+
+TEST(ValidateTest, AGoodConfigIsNormalised) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  ASSERT_TRUE(validate_run_config(c).ok());
+  EXPECT_TRUE(fs::path(c.command[0]).is_absolute());
+  EXPECT_EQ(fs::path(c.command[0]).filename(), "true");
+  EXPECT_TRUE(c.cwd.is_absolute());
+  EXPECT_EQ(c.resolved.at("duration"), "10s");
+  EXPECT_FALSE(fs::exists(dir / "out"));  // validation creates nothing
+}
+
+TEST(ValidateTest, Timing) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.duration = {};
+  EXPECT_THAT(error_of(c), HasSubstr("--duration: missing"));
+  c = good(dir);
+  c.warmup = std::chrono::seconds(10);
+  EXPECT_THAT(error_of(c), HasSubstr("--warmup \"10s\": must be shorter than --duration \"10s\""));
+  c = good(dir);
+  c.interval = std::chrono::seconds(0);
+  EXPECT_THAT(error_of(c), HasSubstr("--interval \"0ms\": must be above 0"));
+  c = good(dir);
+  c.interval = std::chrono::seconds(20);
+  EXPECT_THAT(error_of(c), HasSubstr("--interval \"20s\": must be shorter than --duration"));
+}
+
+TEST(ValidateTest, Command) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.command.clear();
+  EXPECT_THAT(error_of(c), HasSubstr("no SUT command"));
+  c = good(dir);
+  c.command = {"soak-no-such-program-xyz"};
+  EXPECT_THAT(error_of(c), HasSubstr("SUT command \"soak-no-such-program-xyz\": not found in PATH"));
+  c = good(dir);
+  c.command = {"./missing"};
+  c.cwd = dir.path();
+  EXPECT_THAT(error_of(c), HasSubstr("SUT command \"./missing\": no such file"));
+  testing::write_file(dir / "script", "#!/bin/sh\n");
+  c.command = {"./script"};
+  EXPECT_THAT(error_of(c), HasSubstr("is not an executable file"));
+  ::chmod((dir / "script").c_str(), 0755);
+  ASSERT_TRUE(validate_run_config(c).ok());
+  EXPECT_EQ(c.command[0], (dir / "script").string());  // relative to the SUT's cwd
+  c = good(dir);
+  c.env["PATH"] = dir.path().string();  // the SUT's PATH decides
+  c.command = {"script"};
+  ASSERT_TRUE(validate_run_config(c).ok());
+  c = good(dir);
+  c.cwd = dir / "nowhere";
+  EXPECT_THAT(error_of(c), HasSubstr("nowhere\": no such directory"));
+}
+
+TEST(ValidateTest, OutMustBeEmptyUnlessForce) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  fs::create_directories(c.out);
+  ASSERT_TRUE(validate_run_config(c).ok());  // empty is fine
+  testing::write_file(c.out / "old.txt", "x");
+  EXPECT_THAT(error_of(c), HasSubstr("is not empty (use --force"));
+  c.force = true;
+  EXPECT_TRUE(validate_run_config(c).ok());
+  c = good(dir);
+  c.out = dir / "out" / "old.txt";
+  EXPECT_THAT(error_of(c), HasSubstr("exists and is not a directory"));
+}
+
+TEST(ValidateTest, BudgetsNeedAProducer) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.budgets = {budget("goroutines=0/h")};
+  EXPECT_THAT(error_of(c), HasSubstr("budget \"goroutines=0/h\": no probe produces series \"goroutines\""));
+  EXPECT_THAT(error_of(c), HasSubstr("--go URL or --gctrace"));
+  c.budgets = {budget("prom:queue_depth=0/h")};
+  EXPECT_THAT(error_of(c), HasSubstr("prom: series need --metrics"));
+  c.budgets = {budget("latency_p99<=100")};
+  EXPECT_THAT(error_of(c), HasSubstr("budget \"latency_p99<=100\": no probe produces"));
+}
+
+TEST(ValidateTest, ProcessSeriesBudgetsPass) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.budgets = {budget("rss=2MiB/h"), budget("threads=0/h"), budget("fds<=100"), budget("heap=1MiB/h")};
+  auto st = validate_run_config(c);
+  EXPECT_TRUE(st.ok()) << st.message();
+}
+
+TEST(ValidateTest, PerRequestBudgetsNeedACountingWorkload) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.budgets = {budget("rss=512B/req")};
+  EXPECT_THAT(error_of(c), HasSubstr("budget \"rss=512B/req\": per-request budgets need a workload that counts "
+                                     "requests (--workload http://...)"));
+}
+
+TEST(ValidateTest, FindProgram) {
+  TempDir dir;
+  auto sh = find_program("sh", dir.path(), "/nonexistent:/bin:/usr/bin");
+  ASSERT_TRUE(sh.ok()) << sh.message();
+  EXPECT_TRUE(sh->is_absolute());
+  EXPECT_FALSE(find_program("sh", dir.path(), "/nonexistent").ok());
+  EXPECT_FALSE(find_program("/etc/passwd", dir.path(), "").ok());  // not executable
+}
+
+}  // namespace
+}  // namespace soak
