@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
@@ -212,16 +213,21 @@ PlotOutcome render_plots(const Summary& summary, const RunData& data,
     }
   }
   fs::path log = tmp.path() / "plot.log";
+  // An interrupted run must flush its reports within seconds (GitHub sends
+  // SIGTERM 7.5 s after SIGINT): plots get a short leash then.
+  double timeout = summary.status == RunStatus::kInterrupted
+                       ? std::min(options.plot_timeout_s, kInterruptedPlotTimeoutS)
+                       : options.plot_timeout_s;
   ChildResult r = run_child({options.python, script->string(), "--prepared", input.string(),
                              tmp.path().string(), png_dir.string()},
-                            log, options.plot_timeout_s);
+                            log, timeout);
   if (!r.started) {
     out.missing = fmt::format("cannot run {}: {}", options.python, r.start_error);
     return out;
   }
   if (r.timed_out) {
     out.missing = fmt::format("{} took longer than {:g}s and was stopped", script->string(),
-                              options.plot_timeout_s);
+                              timeout);
     return out;
   }
   if (r.exit_code != 0) {

@@ -19,6 +19,8 @@ namespace soak {
 
 /// Points per series handed to plot.py: min and max of this many buckets.
 inline constexpr size_t kPlotBuckets = 1500;
+/// Cap on plotting time when the run was interrupted (SIGINT/SIGTERM).
+inline constexpr double kInterruptedPlotTimeoutS = 5;
 
 struct PlotOutcome {
   std::vector<PlotImage> images;  // in the order asked for

@@ -346,5 +346,70 @@ TEST(WriteReports, UnwritableRunDirectoryIsAnErrorNamingTheFile) {
   EXPECT_THAT(w.message(), HasSubstr("report.html: cannot replace"));
 }
 
+TEST(WriteReports, InterruptedRunCapsPlottingTime) {
+  Fixture f;
+  f.summary.status = RunStatus::kInterrupted;
+  f.summary.exit_code = 130;
+  TempDir scripts;
+  soak::testing::write_file(scripts / "plot.py", "import time\ntime.sleep(60)\n");
+  ReportOptions o;
+  o.plot_script = scripts / "plot.py";
+  if (!fs::exists(o.python)) GTEST_SKIP() << o.python << " is absent";
+  auto warnings = write_reports(f.dir.path(), f.summary, f.data, o);
+  ASSERT_TRUE(warnings.ok());
+  ASSERT_EQ(warnings->size(), 1u);
+  EXPECT_THAT((*warnings)[0], HasSubstr("took longer than 5s and was stopped"));
+  EXPECT_THAT(read_file(f.dir / "report.html"), HasSubstr("INTERRUPTED"));
+}
+
+// plot.py on its own, on run directories as other tools leave them.
+TEST(PlotScript, StandaloneOnARunDirectory) {
+  if (!have_matplotlib()) GTEST_SKIP() << "/usr/bin/python3 with matplotlib is not installed";
+  Fixture f;
+  ReportOptions o;
+  o.plots = false;
+  ASSERT_TRUE(write_reports(f.dir.path(), f.summary, f.data, o).ok());  // summary.json
+  TempDir out;
+  auto r = run_command({kPython, (source_dir() / "reports/plot.py").string(),
+                        f.dir.path().string(), out.path().string()}, 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("wrote " + (out / "01_rss_bytes.png").string()));
+  EXPECT_THAT(r.out, HasSubstr("wrote " + (out / "02_threads.png").string()));
+  EXPECT_THAT(r.out, HasSubstr("wrote " + (out / "03_fds.png").string()));
+  json manifest = json::parse(read_file(out / "manifest.json"));
+  ASSERT_EQ(manifest.size(), 3u);
+  EXPECT_EQ(manifest[0]["series"], "rss_bytes");
+  EXPECT_EQ(read_file(out / "01_rss_bytes.png").substr(0, 8), "\x89PNG\r\n\x1a\n");
+}
+
+TEST(PlotScript, MinimalDirectoryWithTruncatedLastLine) {
+  if (!have_matplotlib()) GTEST_SKIP() << "/usr/bin/python3 with matplotlib is not installed";
+  TempDir d;
+  soak::testing::write_file(d / "run.json", R"({"schema":"soak.run/v1","interval_s":1.0})");
+  std::string samples;
+  for (int i = 0; i < 5000; ++i)
+    samples += "{\"t\":" + std::to_string(i) + ",\"rss_bytes\":" + std::to_string(1000000 + i * 10) +
+               ",\"goroutines\":" + std::to_string(10 + i / 1000) + "}\n";
+  samples += "{\"t\":5000,\"rss_by";  // a killed run
+  soak::testing::write_file(d / "samples.jsonl", samples);
+  TempDir out;
+  auto r = run_command({kPython, (source_dir() / "reports/plot.py").string(), d.path().string(),
+                        out.path().string()}, 120);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json manifest = json::parse(read_file(out / "manifest.json"));
+  ASSERT_EQ(manifest.size(), 2u);
+  EXPECT_EQ(manifest[0]["series"], "rss_bytes");
+  EXPECT_EQ(manifest[1]["series"], "goroutines");
+}
+
+TEST(PlotScript, MissingSamplesNamesTheFile) {
+  if (!have_matplotlib()) GTEST_SKIP() << "/usr/bin/python3 with matplotlib is not installed";
+  TempDir d, out;
+  auto r = run_command({kPython, (source_dir() / "reports/plot.py").string(), d.path().string(),
+                        out.path().string()}, 120);
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr((d / "samples.jsonl").string() + " does not exist"));
+}
+
 }  // namespace
 }  // namespace soak
