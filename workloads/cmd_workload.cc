@@ -1,14 +1,245 @@
+// The external command workload: `cmd:COMMAND LINE` run through /bin/sh -c in
+// its own process group with a death signal, output into workload.log,
+// restarted when it ends before the run does, stopped with its whole group.
 #include "workloads/cmd_workload.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstring>
+#include <mutex>
+#include <thread>
 
 namespace soak {
 
+namespace {
+
+using SteadyTime = std::chrono::steady_clock;
+
+// A command that dies within this long of its start this many times in a row
+// is given up on (it would otherwise spin).
+constexpr auto kQuickDeath = std::chrono::seconds(1);
+constexpr int kQuickDeathsToGiveUp = 5;
+constexpr auto kStopGrace = std::chrono::milliseconds(1500);
+
+std::string replace_all(std::string s, std::string_view from, const std::string& to) {
+  size_t pos = 0;
+  while ((pos = s.find(from, pos)) != std::string::npos) {
+    s.replace(pos, from.size(), to);
+    pos += to.size();
+  }
+  return s;
+}
+
+std::string signal_text(int sig) {
+  const char* abbrev = ::sigabbrev_np(sig);
+  return abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
+}
+
+std::string seconds_text(Duration d) {
+  double s = to_seconds(d);
+  // Whole seconds for tools that take integers (wrk -d30s), rounded up so
+  // the load covers the run.
+  return std::to_string(static_cast<long long>(std::ceil(s)));
+}
+
+class CmdWorkload final : public Workload {
+ public:
+  explicit CmdWorkload(WorkloadSpec spec) : spec_(std::move(spec)) {}
+  ~CmdWorkload() override { stop(); }
+
+  std::string_view name() const override { return "cmd"; }
+
+  Status start(const WorkloadContext& ctx) override {
+    if (thread_.joinable()) return make_error(spec_.origin + ": already started");
+    if (spec_.cmd.find("{url}") != std::string::npos && !ctx.url)
+      return make_error(spec_.origin + ": \"" + spec_.cmd +
+                        "\" uses {url} but no URL is known (give --ready http://... or an http workload)");
+    command_ = expand_placeholders(spec_.cmd, ctx);
+    events_ = ctx.events;
+    cwd_ = ctx.cwd;
+    log_fd_ = ::open(ctx.log_path.empty() ? "/dev/null" : ctx.log_path.c_str(),
+                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd_ < 0)
+      return make_error(spec_.origin + ": " + ctx.log_path.string() + ": " + std::strerror(errno));
+    // The first launch happens here so an unlaunchable command fails start().
+    if (auto st = spawn(); !st) return st;
+    thread_ = std::thread([this] { supervise(); });
+    return Status::Ok();
+  }
+
+  void stop() override {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (log_fd_ >= 0) {
+      ::close(log_fd_);
+      log_fd_ = -1;
+    }
+  }
+
+  std::optional<Error> failure() const override {
+    std::lock_guard lock(mu_);
+    return failure_;
+  }
+
+  WorkloadSummary summary() const override {
+    WorkloadSummary s;
+    s.restarts = restarts_;
+    return s;
+  }
+
+  static std::string expand_placeholders(const std::string& cmd, const WorkloadContext& ctx) {
+    std::string out = replace_all(cmd, "{duration_s}", seconds_text(ctx.duration));
+    if (ctx.url) out = replace_all(out, "{url}", *ctx.url);
+    return out;
+  }
+
+ private:
+  Status spawn() {
+    pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) return make_error(spec_.origin + ": fork: " + std::strerror(errno));
+    if (pid == 0) {
+      // Child: async-signal-safe calls only.
+      ::setpgid(0, 0);
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent) ::_exit(126);
+      sigset_t none;
+      sigemptyset(&none);
+      ::sigprocmask(SIG_SETMASK, &none, nullptr);
+      struct sigaction dfl;
+      std::memset(&dfl, 0, sizeof dfl);
+      dfl.sa_handler = SIG_DFL;
+      ::sigaction(SIGPIPE, &dfl, nullptr);
+      ::sigaction(SIGINT, &dfl, nullptr);
+      ::sigaction(SIGTERM, &dfl, nullptr);
+      int devnull = ::open("/dev/null", O_RDONLY);
+      if (devnull >= 0) ::dup2(devnull, 0);
+      ::dup2(log_fd_, 1);
+      ::dup2(log_fd_, 2);
+      if (!cwd_.empty() && ::chdir(cwd_.c_str()) != 0) ::_exit(127);
+      const char* argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
+      ::execv("/bin/sh", const_cast<char* const*>(argv));
+      ::_exit(127);
+    }
+    // Also from the parent, so the group exists before anyone signals it.
+    ::setpgid(pid, pid);
+    pid_ = pid;
+    started_at_ = SteadyTime::now();
+    return Status::Ok();
+  }
+
+  void emit(std::string_view event, const nlohmann::json& fields) {
+    if (events_) events_->emit(event, fields);
+  }
+
+  // Polls the child (the death signal needs this thread to live as long as
+  // the child: it forks every restart).
+  void supervise() {
+    int quick_deaths = 0;
+    while (true) {
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; });
+        if (stopping_) break;
+      }
+      if (pid_ <= 0) continue;
+      int status = 0;
+      pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r != pid_) continue;
+      // Ended on its own before the run did: kill leftovers of its group.
+      ::kill(-pid_, SIGKILL);
+      pid_ = -1;
+      nlohmann::json f = {{"workload", "cmd"}, {"command", command_}};
+      if (WIFEXITED(status)) f["code"] = WEXITSTATUS(status);
+      else if (WIFSIGNALED(status)) f["signal"] = signal_text(WTERMSIG(status));
+      bool quick = SteadyTime::now() - started_at_ < kQuickDeath;
+      quick_deaths = quick ? quick_deaths + 1 : 0;
+      if (quick_deaths >= kQuickDeathsToGiveUp) {
+        std::string msg = spec_.origin + ": \"" + command_ + "\" exited within " +
+                          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kQuickDeath).count()) +
+                          " s of its start " + std::to_string(quick_deaths) + " times in a row (last: " +
+                          (f.contains("code") ? "code " + std::to_string(f["code"].get<int>())
+                                              : f["signal"].get<std::string>()) +
+                          "); see workload.log";
+        emit("workload_failed", {{"workload", "cmd"}, {"message", msg}});
+        std::lock_guard lock(mu_);
+        failure_ = make_error(msg);
+        break;
+      }
+      ++restarts_;
+      emit("workload_restarted", f);
+      if (auto st = spawn(); !st) {
+        emit("workload_failed", {{"workload", "cmd"}, {"message", st.message()}});
+        std::lock_guard lock(mu_);
+        failure_ = st.error();
+        break;
+      }
+    }
+    stop_child();
+  }
+
+  void stop_child() {
+    if (pid_ <= 0) return;
+    ::kill(-pid_, SIGTERM);
+    auto deadline = SteadyTime::now() + kStopGrace;
+    int status = 0;
+    bool reaped = false;
+    while (SteadyTime::now() < deadline) {
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        reaped = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    // Whatever is left of the group (the shell's children) goes now.
+    ::kill(-pid_, SIGKILL);
+    if (!reaped) ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+
+  WorkloadSpec spec_;
+  std::string command_;
+  EventSink* events_ = nullptr;
+  std::filesystem::path cwd_;
+  int log_fd_ = -1;
+  pid_t pid_ = -1;
+  SteadyTime::time_point started_at_;
+  std::atomic<uint64_t> restarts_{0};
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::optional<Error> failure_;
+  std::thread thread_;
+};
+
+}  // namespace
+
 Status validate_cmd_workload(const WorkloadSpec& spec) {
-  if (spec.cmd.empty()) return make_error(spec.origin + ": empty command");
+  if (spec.cmd.find_first_not_of(" \t") == std::string::npos)
+    return make_error(spec.origin + ": empty command (expected cmd:COMMAND LINE)");
   return Status::Ok();
 }
 
 Result<std::unique_ptr<Workload>> make_cmd_workload(const WorkloadSpec& spec) {
-  return make_error(spec.origin + ": the command workload is not implemented yet");
+  SOAK_TRY(validate_cmd_workload(spec));
+  return std::unique_ptr<Workload>(std::make_unique<CmdWorkload>(spec));
+}
+
+std::string expand_cmd_placeholders(const std::string& cmd, const WorkloadContext& ctx) {
+  return CmdWorkload::expand_placeholders(cmd, ctx);
 }
 
 }  // namespace soak

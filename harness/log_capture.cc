@@ -1,0 +1,144 @@
+#include "harness/log_capture.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace soak {
+
+// A line longer than this is cut into pieces for the observers (a SUT that
+// never writes '\n' must not make us buffer without bound).
+constexpr size_t kMaxLine = 64 * 1024;
+
+LogCapture::LogCapture(const std::filesystem::path& log_file, double limit_bytes, size_t tail_lines)
+    : log_file_(log_file), limit_bytes_(limit_bytes), tail_lines_(tail_lines) {}
+
+LogCapture::~LogCapture() {
+  stop();
+  if (file_) std::fclose(file_);
+}
+
+Status LogCapture::start(Fd out, Fd err) {
+  file_ = std::fopen(log_file_.c_str(), "w");
+  if (!file_) return make_error(log_file_.string() + ": cannot write: " + std::strerror(errno));
+  int wp[2];
+  if (::pipe2(wp, O_CLOEXEC | O_NONBLOCK) != 0)
+    return make_error(std::string("pipe: ") + std::strerror(errno));
+  wake_r_.reset(wp[0]);
+  wake_w_.reset(wp[1]);
+  fds_[0] = std::move(out);
+  fds_[1] = std::move(err);
+  thread_ = std::thread([this] { loop(); });
+  return Status::Ok();
+}
+
+void LogCapture::stop(Duration drain) {
+  if (!thread_.joinable()) return;
+  drain_ms_ = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(drain).count());
+  stopping_ = true;
+  char c = 1;
+  [[maybe_unused]] auto n = ::write(wake_w_.get(), &c, 1);
+  thread_.join();
+}
+
+std::vector<std::string> LogCapture::tail() const {
+  std::lock_guard lock(tail_mu_);
+  return {tail_.begin(), tail_.end()};
+}
+
+void LogCapture::emit_line(std::string_view line, bool is_stderr) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  for (auto& fn : observers_) fn(line, is_stderr);
+  std::lock_guard lock(tail_mu_);
+  tail_.emplace_back(line);
+  while (tail_.size() > tail_lines_) tail_.pop_front();
+}
+
+void LogCapture::consume(int stream, const char* data, size_t n) {
+  if (file_ && !capped_) {
+    uint64_t room = limit_bytes_ > written_ ? static_cast<uint64_t>(limit_bytes_) - written_ : 0;
+    size_t take = n < room ? n : static_cast<size_t>(room);
+    if (take > 0) {
+      std::fwrite(data, 1, take, file_);
+      std::fflush(file_);
+      written_ += take;
+    }
+    if (take < n) {
+      capped_ = true;
+      if (capped_fn_) capped_fn_(limit_bytes_);
+    }
+  }
+  std::string& part = partial_[stream];
+  const char* p = data;
+  const char* end = data + n;
+  while (p < end) {
+    const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+    if (!nl) {
+      part.append(p, end);
+      if (part.size() >= kMaxLine) {
+        emit_line(part, stream == 1);
+        part.clear();
+      }
+      break;
+    }
+    if (part.empty()) {
+      emit_line(std::string_view(p, static_cast<size_t>(nl - p)), stream == 1);
+    } else {
+      part.append(p, nl);
+      emit_line(part, stream == 1);
+      part.clear();
+    }
+    p = nl + 1;
+  }
+}
+
+void LogCapture::loop() {
+  char buf[65536];
+  bool open[2] = {true, true};
+  auto drain_deadline = std::chrono::steady_clock::time_point::max();
+  while (open[0] || open[1]) {
+    pollfd pfds[3] = {{fds_[0].get(), POLLIN, 0}, {fds_[1].get(), POLLIN, 0}, {wake_r_.get(), POLLIN, 0}};
+    if (!open[0]) pfds[0].fd = -1;
+    if (!open[1]) pfds[1].fd = -1;
+    int timeout = -1;
+    if (stopping_) {
+      if (drain_deadline == std::chrono::steady_clock::time_point::max())
+        drain_deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms_.load());
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          drain_deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      timeout = static_cast<int>(left.count());
+      pfds[2].fd = -1;
+    }
+    int r = ::poll(pfds, 3, timeout);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (r == 0) {
+      if (stopping_) break;  // nothing more within the drain time
+      continue;
+    }
+    for (int i = 0; i < 2; ++i) {
+      if (pfds[i].fd < 0 || !(pfds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      ssize_t n = ::read(pfds[i].fd, buf, sizeof buf);
+      if (n > 0) {
+        consume(i, buf, static_cast<size_t>(n));
+      } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+        open[i] = false;
+      }
+    }
+  }
+  for (int i = 0; i < 2; ++i)
+    if (!partial_[i].empty()) {
+      emit_line(partial_[i], i == 1);
+      partial_[i].clear();
+    }
+  fds_[0].reset();
+  fds_[1].reset();
+}
+
+}  // namespace soak

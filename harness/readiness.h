@@ -1,0 +1,51 @@
+// Readiness checks of the SUT (--ready): a TCP connect, an HTTP GET that
+// answers 2xx, or a log line matching a regex (fed by the log capture).
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+#include "common/units.h"
+#include "harness/config.h"
+
+namespace soak {
+
+/// True when a TCP connection to host:port succeeds within `timeout`.
+bool tcp_ready(const std::string& host, int port, Duration timeout);
+
+struct ReadyUrl {
+  std::string host;
+  int port = 80;
+  std::string target = "/";  // path and query
+};
+/// Parses "http://HOST[:PORT][/PATH]" (no https: the SUT is on loopback).
+Result<ReadyUrl> parse_ready_url(std::string_view url);
+
+/// GET `url` with a deadline; the status code, or an error naming the reason.
+Result<int> ready_http_status(const ReadyUrl& url, Duration timeout);
+
+/// One readiness condition, polled by the run loop. feed_line() is called on
+/// the log-capture thread; poll() on the run loop's thread.
+class ReadinessCheck {
+ public:
+  explicit ReadinessCheck(std::optional<ReadySpec> spec);
+  /// Non-blocking-ish: at most ~timeout of the probe itself.
+  bool poll(Duration timeout = std::chrono::milliseconds(500));
+  void feed_line(std::string_view line);
+  /// The URL workloads get as {url} when the readiness check is HTTP.
+  std::optional<std::string> url() const;
+  /// What was waited for, for messages ("tcp:127.0.0.1:8080").
+  std::string describe() const;
+
+ private:
+  std::optional<ReadySpec> spec_;
+  std::optional<std::regex> regex_;
+  std::optional<ReadyUrl> http_;
+  std::atomic<bool> log_matched_{false};
+};
+
+}  // namespace soak

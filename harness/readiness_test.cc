@@ -1,0 +1,121 @@
+#include "harness/readiness.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "harness/launcher.h"
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A one-request-at-a-time HTTP server on 127.0.0.1 answering `status`.
+class TinyServer {
+ public:
+  explicit TinyServer(int status) : status_(status) {
+    fd_.reset(::socket(AF_INET, SOCK_STREAM, 0));
+    int one = 1;
+    ::setsockopt(fd_.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(fd_.get(), reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    socklen_t len = sizeof a;
+    ::getsockname(fd_.get(), reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    ::listen(fd_.get(), 8);
+    thread_ = std::thread([this] {
+      while (true) {
+        int c = ::accept(fd_.get(), nullptr, nullptr);
+        if (c < 0 || stop_) {
+          if (c >= 0) ::close(c);
+          return;
+        }
+        char buf[2048];
+        [[maybe_unused]] auto n = ::recv(c, buf, sizeof buf, 0);
+        std::string resp = "HTTP/1.1 " + std::to_string(status_) + " X\r\nContent-Length: 0\r\n\r\n";
+        [[maybe_unused]] auto m = ::send(c, resp.data(), resp.size(), MSG_NOSIGNAL);
+        ::close(c);
+      }
+    });
+  }
+  ~TinyServer() {
+    stop_ = true;
+    ::shutdown(fd_.get(), SHUT_RDWR);
+    thread_.join();
+  }
+  int port() const { return port_; }
+
+ private:
+  int status_;
+  Fd fd_;
+  int port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+TEST(ReadinessTest, ParsesUrls) {
+  auto u = parse_ready_url("http://127.0.0.1:8080/healthz?x=1");
+  ASSERT_TRUE(u.ok());
+  EXPECT_EQ(u->host, "127.0.0.1");
+  EXPECT_EQ(u->port, 8080);
+  EXPECT_EQ(u->target, "/healthz?x=1");
+  auto d = parse_ready_url("http://localhost");
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->port, 80);
+  EXPECT_EQ(d->target, "/");
+  auto bad = parse_ready_url("http://127.0.0.1:99999/");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.message().find("99999"), std::string::npos);
+  EXPECT_FALSE(parse_ready_url("https://x/").ok());
+}
+
+TEST(ReadinessTest, HttpIsReadyOnlyOn2xx) {
+  TinyServer ok(204), bad(503);
+  ReadySpec s;
+  s.kind = ReadySpec::Kind::kHttp;
+  s.url = s.text = "http://127.0.0.1:" + std::to_string(ok.port()) + "/healthz";
+  ReadinessCheck good(s);
+  EXPECT_TRUE(good.poll(2s));
+  EXPECT_EQ(good.url(), s.url);
+  s.url = s.text = "http://127.0.0.1:" + std::to_string(bad.port()) + "/healthz";
+  EXPECT_FALSE(ReadinessCheck(s).poll(2s));
+  auto st = ready_http_status(*parse_ready_url(s.url), 2s);
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(*st, 503);
+}
+
+TEST(ReadinessTest, TcpNeedsAListener) {
+  TinyServer srv(200);
+  EXPECT_TRUE(tcp_ready("127.0.0.1", srv.port(), 1s));
+  int closed = testing::free_port();
+  EXPECT_FALSE(tcp_ready("127.0.0.1", closed, 1s));
+}
+
+TEST(ReadinessTest, LogRegexMatchesAFedLine) {
+  ReadySpec s;
+  s.kind = ReadySpec::Kind::kLog;
+  s.regex = "listening on [0-9.]+:[0-9]+";
+  s.text = "log:" + s.regex;
+  ReadinessCheck c(s);
+  EXPECT_FALSE(c.poll());
+  c.feed_line("starting up");
+  EXPECT_FALSE(c.poll());
+  c.feed_line("INFO listening on 127.0.0.1:4242 now");
+  EXPECT_TRUE(c.poll());
+  EXPECT_FALSE(c.url().has_value());
+}
+
+TEST(ReadinessTest, NoSpecIsReadyAtOnce) { EXPECT_TRUE(ReadinessCheck(std::nullopt).poll()); }
+
+}  // namespace
+}  // namespace soak

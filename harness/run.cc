@@ -1,0 +1,592 @@
+// `soak run`: the run loop sequences small parts (DESIGN.md section 1):
+// run directory -> launch -> log capture -> sampler -> readiness ->
+// workloads -> wait for the end -> stop -> judge -> summary + reports.
+#include "harness/run.h"
+
+#include <poll.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "analysis/early.h"
+#include "analysis/summarize.h"
+#include "common/exit_codes.h"
+#include "harness/launcher.h"
+#include "harness/log_capture.h"
+#include "harness/progress.h"
+#include "harness/readiness.h"
+#include "harness/run_dir.h"
+#include "harness/sampler.h"
+#include "harness/signals.h"
+#include "harness/verdict.h"
+#include "probes/culprits.h"
+#include "probes/registry.h"
+#include "reports/reports.h"
+#include "workloads/registry.h"
+
+#ifndef SOAK_VERSION
+#define SOAK_VERSION "0.0.0"
+#endif
+
+namespace soak {
+
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+constexpr Duration kStopGrace = std::chrono::seconds(2);
+constexpr Duration kTick = milliseconds(100);
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+nlohmann::json host_facts() {
+  nlohmann::json h;
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) == 0) h["hostname"] = name;
+  utsname u{};
+  if (::uname(&u) == 0) h["kernel"] = std::string(u.sysname) + " " + u.release;
+  h["cores"] = std::thread::hardware_concurrency();
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  long long kb = 0;
+  std::string unit;
+  while (in >> key >> kb) {
+    std::getline(in, unit);
+    if (key == "MemTotal:") {
+      h["memory_bytes"] = kb * 1024;
+      break;
+    }
+  }
+  return h;
+}
+
+std::string budget_spec_list_item(const Budget& b) { return b.spec; }
+
+nlohmann::json run_json(const RunConfig& c) {
+  nlohmann::json j;
+  j["schema"] = "soak.run/v1";
+  j["version"] = SOAK_VERSION;
+  j["start_utc"] = utc_now();
+  j["host"] = host_facts();
+  j["command"] = c.command;
+  std::error_code ec;
+  j["cwd"] = fs::absolute(c.cwd, ec).lexically_normal().string();
+  j["pid"] = nullptr;
+  j["interval_s"] = to_seconds(c.interval);
+  j["duration_s"] = to_seconds(c.duration);
+  if (c.warmup) j["warmup"] = to_seconds(*c.warmup);
+  else j["warmup"] = "auto";
+  j["budgets"] = nlohmann::json::array();
+  for (const auto& b : c.budgets) j["budgets"].push_back(budget_spec_list_item(b));
+  j["strict"] = c.strict;
+  j["confidence"] = c.confidence;
+  j["fail_fast"] = c.fail_fast;
+  j["config"] = c.resolved.is_null() ? nlohmann::json::object() : c.resolved;
+  return j;
+}
+
+nlohmann::json exit_fields(const ExitStatus& st) {
+  nlohmann::json j = nlohmann::json::object();
+  if (st.code) j["code"] = *st.code;
+  if (st.signal) j["signal"] = signal_name(*st.signal);
+  return j;
+}
+
+std::string describe_exit(const ExitStatus& st) {
+  if (st.code) return "exited with code " + std::to_string(*st.code);
+  if (st.signal) return "was killed by " + signal_name(*st.signal);
+  return "ended";
+}
+
+// Summed over the workloads (one line in summary.json).
+std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary>& ws) {
+  if (ws.empty()) return std::nullopt;
+  WorkloadSummary m = ws.front();
+  for (size_t i = 1; i < ws.size(); ++i) {
+    const auto& w = ws[i];
+    m.requests += w.requests;
+    m.errors += w.errors;
+    m.rate_per_s += w.rate_per_s;
+    m.target_rate_per_s += w.target_rate_per_s;
+    m.dropped += w.dropped;
+    m.restarts += w.restarts;
+    for (const auto& [k, v] : w.errors_by_kind) m.errors_by_kind[k] += v;
+    if (!m.p50_ms) m.p50_ms = w.p50_ms;
+    if (!m.p99_ms) m.p99_ms = w.p99_ms;
+    if (!m.p999_ms) m.p999_ms = w.p999_ms;
+    if (!m.max_ms) m.max_ms = w.max_ms;
+  }
+  return m;
+}
+
+// The workload block exactly as summary.json writes it.
+nlohmann::json workload_json(const WorkloadSummary& w) {
+  Summary s;
+  s.workload = w;
+  return to_json(s)["workload"];
+}
+
+std::string status_word(RunStatus s) {
+  std::string w(to_string(s));
+  std::transform(w.begin(), w.end(), w.begin(), [](unsigned char ch) { return std::toupper(ch); });
+  return w;
+}
+
+// The latest process figures for the progress line (sampler thread writes).
+struct Latest {
+  std::mutex mu;
+  ProgressState s;
+};
+
+class Run {
+ public:
+  explicit Run(const RunConfig& config) : config_(config) {}
+  int execute();
+
+ private:
+  int setup_error(const std::string& message, int code);
+  bool launch();
+  enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted };
+  ReadyResult wait_ready();
+  std::string end_reason_loop();
+  void capture_profiles(const std::string& label);
+  void maybe_fail_fast(double since_ready_s);
+  int finish();
+  double elapsed_since_ready() const {
+    return std::chrono::duration<double>(clock_.now() - ready_at_).count();
+  }
+
+  const RunConfig& config_;
+  SteadyClock clock_;
+  std::unique_ptr<RunDir> dir_;
+  std::vector<std::unique_ptr<Probe>> probes_;
+  std::vector<std::unique_ptr<Workload>> workloads_;
+  std::unique_ptr<SignalWatcher> signals_;
+  std::unique_ptr<Child> child_;
+  std::unique_ptr<LogCapture> log_;
+  std::unique_ptr<Sampler> sampler_;
+  std::unique_ptr<ReadinessCheck> ready_;
+  std::unique_ptr<Progress> progress_;
+  Latest latest_;
+  std::optional<long long> oom_before_;
+
+  TimePoint ready_at_{};
+  std::optional<double> ready_s_;
+  std::optional<double> warmup_end_s_;
+  std::string end_reason_;
+  Outcome outcome_;
+  std::vector<std::string> warnings_;
+  std::optional<int> interrupted_by_;
+  int looks_done_ = 0;
+  int looks_planned_ = 0;
+  double look_every_s_ = 0;
+};
+
+int Run::setup_error(const std::string& message, int code) {
+  std::fprintf(stderr, "soak: %s\n", message.c_str());
+  return code;
+}
+
+bool Run::launch() {
+  LaunchSpec spec;
+  spec.command = config_.command;
+  spec.cwd = config_.cwd;
+  spec.env = config_.env;
+  if (config_.gctrace) merge_gctrace(spec.env);
+  oom_before_ = read_oom_kill_count();
+  dir_->set_launch_time(clock_.now());
+  auto child = Child::launch(spec);
+  if (!child) {
+    dir_->emit("launch_failed", {{"message", child.message()}});
+    std::fprintf(stderr, "soak: the SUT could not start: %s\n", child.message().c_str());
+    return false;
+  }
+  child_ = std::move(*child);
+  dir_->emit("launched", {{"pid", child_->pid()}});
+  return true;
+}
+
+Run::ReadyResult Run::wait_ready() {
+  auto deadline = clock_.now() + config_.ready_timeout;
+  while (true) {
+    if (signals_->received()) return ReadyResult::kInterrupted;
+    if (child_->exit_status()) return ReadyResult::kExited;
+    auto left = deadline - clock_.now();
+    if (left <= Duration::zero()) return ReadyResult::kTimeout;
+    auto t0 = clock_.now();
+    if (ready_->poll(std::min<Duration>(left, milliseconds(500)))) {
+      // A port can accept just before a crash: ready means still alive.
+      if (child_->exit_status()) return ReadyResult::kExited;
+      return ReadyResult::kReady;
+    }
+    auto spent = clock_.now() - t0;
+    if (spent < kTick) {
+      pollfd p{signals_->fd(), POLLIN, 0};
+      ::poll(&p, 1, static_cast<int>(std::chrono::duration_cast<milliseconds>(kTick - spent).count()));
+    }
+  }
+}
+
+void Run::capture_profiles(const std::string& label) {
+  std::vector<ProfileCapturer*> capturers;
+  for (auto& p : probes_)
+    if (auto* c = dynamic_cast<ProfileCapturer*>(p.get())) capturers.push_back(c);
+  if (capturers.empty()) return;
+  fs::path dir = dir_->profiles_dir();
+  sampler_->run_on_thread([&] {
+    for (auto* c : capturers) {
+      auto st = c->capture(dir, label);
+      if (!st) {
+        auto* probe = dynamic_cast<Probe*>(c);
+        dir_->emit("probe_error", {{"probe", probe ? std::string(probe->name()) : "profile"},
+                                   {"message", "profile capture \"" + label + "\": " + st.message()}});
+      }
+    }
+  });
+}
+
+void Run::maybe_fail_fast(double since_ready_s) {
+  if (!config_.fail_fast || looks_planned_ <= 0 || looks_done_ >= looks_planned_) return;
+  if (since_ready_s < look_every_s_ * (looks_done_ + 1)) return;
+  ++looks_done_;
+  bool has_slope = std::any_of(config_.budgets.begin(), config_.budgets.end(),
+                               [](const Budget& b) { return b.kind == BudgetKind::kSlope; });
+  if (!has_slope) return;
+  RunData data = dir_->snapshot();
+  AnalysisOptions opt;
+  opt.confidence = early_look_confidence(looks_done_, looks_planned_, config_.confidence);
+  opt.warmup_s = warmup_end_s_ && config_.warmup ? warmup_end_s_ : std::nullopt;
+  opt.end_s = dir_->now_s();
+  Judgement j = judge_run(data, config_.budgets, opt);
+  for (const auto& b : j.budgets) {
+    if (b.kind == "slope" && b.verdict == Verdict::kFail) {
+      capture_profiles("early_fail");
+      dir_->emit("early_fail", {{"budget", b.spec},
+                                {"reason", b.reason},
+                                {"look", looks_done_},
+                                {"confidence", opt.confidence}});
+      outcome_.early_fail = true;
+      end_reason_ = "early_fail";
+      return;
+    }
+  }
+}
+
+std::string Run::end_reason_loop() {
+  double total_s = to_seconds(config_.duration);
+  std::optional<double> warmup_at;  // since ready
+  if (config_.warmup) warmup_at = to_seconds(*config_.warmup);
+  else warmup_at = 0.10 * total_s;  // auto: the profile baseline at 10 %
+  if (config_.fail_fast) {
+    look_every_s_ = std::max(60.0, total_s / 20);
+    looks_planned_ = static_cast<int>(total_s / look_every_s_);
+  }
+  while (true) {
+    double since = elapsed_since_ready();
+    if (int sig = signals_->received()) {
+      interrupted_by_ = sig;
+      return "interrupted";
+    }
+    if (child_->exit_status()) return "sut_exited";
+    for (auto& w : workloads_) {
+      if (auto f = w->failure()) {
+        dir_->emit("workload_failed", {{"workload", std::string(w->name())}, {"message", f->message}});
+        std::fprintf(stderr, "soak: workload %s failed: %s\n", std::string(w->name()).c_str(),
+                     f->message.c_str());
+        outcome_.internal_error = "workload " + std::string(w->name()) + " failed: " + f->message;
+        return "workload_failed";
+      }
+    }
+    if (since >= total_s) return "duration";
+    if (warmup_at && since >= *warmup_at && !warmup_end_s_) {
+      warmup_end_s_ = dir_->now_s();
+      dir_->emit("warmup_end", {{"auto", !config_.warmup.has_value()}});
+      capture_profiles("warmup_end");
+    }
+    maybe_fail_fast(since);
+    if (!end_reason_.empty()) return end_reason_;
+    {
+      std::lock_guard lock(latest_.mu);
+      latest_.s.elapsed_s = since;
+      latest_.s.total_s = total_s;
+      progress_->update(latest_.s);
+    }
+    double left_ms = (total_s - since) * 1000.0;
+    int wait_ms = static_cast<int>(std::clamp(left_ms, 1.0, 100.0));
+    pollfd p{signals_->fd(), POLLIN, 0};
+    ::poll(&p, 1, wait_ms);
+  }
+}
+
+int Run::execute() {
+  // 1. Everything that can fail without launching anything.
+  auto dir = RunDir::create(config_.out, config_.force, clock_);
+  if (!dir) return setup_error(dir.message(), exit_code::kUsage);
+  dir_ = std::move(*dir);
+  if (auto st = check_report_outputs(dir_->path()); !st) return setup_error(st.message(), exit_code::kUsage);
+  ProbeOptions po;
+  po.interval = config_.interval;
+  po.pss_interval = config_.pss_interval;
+  po.go_url = config_.go_url;
+  po.gctrace = config_.gctrace;
+  po.metrics_url = config_.metrics_url;
+  auto probes = make_probes(po);
+  if (!probes) return setup_error(probes.message(), exit_code::kUsage);
+  probes_ = std::move(*probes);
+  for (const auto& spec : config_.workloads) {
+    auto w = make_workload(spec);
+    if (!w) return setup_error(w.message(), exit_code::kUsage);
+    workloads_.push_back(std::move(*w));
+  }
+  if (config_.command.empty()) return setup_error("no SUT command (give -- COMMAND or sut.command)", exit_code::kUsage);
+  if (auto st = dir_->write_run_json(run_json(config_)); !st) return setup_error(st.message(), exit_code::kInternal);
+
+  signals_ = std::make_unique<SignalWatcher>();
+  progress_ = std::make_unique<Progress>(config_.style, stderr, ::isatty(2) != 0);
+  ready_ = std::make_unique<ReadinessCheck>(config_.ready);
+
+  // 2. Launch, capture its output, sample it.
+  if (!launch()) {
+    outcome_.sut_failed = true;
+    end_reason_ = "sut_not_ready";
+    return finish();
+  }
+  {
+    auto run = dir_->snapshot().run;
+    run["pid"] = child_->pid();
+    (void)dir_->write_run_json(run);
+  }
+  log_ = std::make_unique<LogCapture>(dir_->path() / "sut.log", config_.sut_log_limit_bytes);
+  for (auto& p : probes_)
+    if (auto* obs = dynamic_cast<LogObserver*>(p.get()))
+      log_->add_line_observer([this, obs](std::string_view line, bool is_err) {
+        obs->on_line(line, is_err, dir_->now_s());
+      });
+  log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
+  log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
+  if (auto st = log_->start(child_->take_stdout(), child_->take_stderr()); !st) {
+    outcome_.internal_error = st.message();
+    end_reason_ = "error";
+    return finish();
+  }
+
+  sampler_ = std::make_unique<Sampler>(
+      clock_,
+      [this](TimePoint when, const std::vector<Reading>& rs) {
+        dir_->append_samples(dir_->seconds_at(when), rs);
+        std::lock_guard lock(latest_.mu);
+        for (const auto& r : rs) {
+          if (r.series == "rss_bytes") latest_.s.rss_bytes = r.value;
+          else if (r.series == "threads") latest_.s.threads = r.value;
+          else if (r.series == "fds") latest_.s.fds = r.value;
+        }
+      },
+      [this](const std::string& source, const std::string& message, int repeats) {
+        nlohmann::json f = {{"probe", source}, {"message", message}};
+        if (repeats > 0) f["repeats"] = repeats;
+        dir_->emit("probe_error", f);
+      });
+  Target target{child_->pid()};
+  for (auto& p : probes_) {
+    Probe* probe = p.get();
+    sampler_->add(std::string(probe->name()), probe->interval(),
+                  [probe, target] { return probe->sample(target); });
+  }
+  for (auto& w : workloads_)
+    if (auto* src = dynamic_cast<ReadingSource*>(w.get()))
+      sampler_->add(std::string(w->name()), config_.interval,
+                    [src]() -> Result<std::vector<Reading>> { return src->take_readings(); });
+  sampler_->set_origin(clock_.now());
+  sampler_->start();
+
+  // 3. Wait until ready.
+  switch (wait_ready()) {
+    case ReadyResult::kReady: break;
+    case ReadyResult::kInterrupted:
+      interrupted_by_ = signals_->received();
+      end_reason_ = "interrupted";
+      return finish();
+    case ReadyResult::kExited: {
+      auto st = *child_->exit_status();
+      std::string msg = "the SUT " + describe_exit(st) + " before it was ready (" + ready_->describe() + ")";
+      end_reason_ = "sut_not_ready";
+      outcome_.sut_failed = true;
+      log_->stop();
+      std::string tail;
+      for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
+      std::fprintf(stderr, "soak: %s; last lines of %s:\n%s", msg.c_str(),
+                   (dir_->path() / "sut.log").c_str(), tail.c_str());
+      return finish();
+    }
+    case ReadyResult::kTimeout: {
+      std::string msg = "the SUT was not ready (" + ready_->describe() + ") within " +
+                        format_duration(config_.ready_timeout);
+      dir_->emit("ready_timeout", {{"message", msg}});
+      end_reason_ = "sut_not_ready";
+      outcome_.sut_failed = true;
+      std::string tail;
+      for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
+      if (tail.empty()) tail = "  (sut.log is empty)\n";
+      std::fprintf(stderr, "soak: %s; last lines of %s:\n%s", msg.c_str(),
+                   (dir_->path() / "sut.log").c_str(), tail.c_str());
+      return finish();
+    }
+  }
+  ready_at_ = clock_.now();
+  ready_s_ = dir_->seconds_at(ready_at_);
+  dir_->emit("ready");
+
+  // 4. Load.
+  std::optional<std::string> url = ready_->url();
+  if (!url)
+    for (const auto& spec : config_.workloads)
+      if (spec.kind == WorkloadSpec::Kind::kHttp && spec.http.contains("url") && spec.http["url"].is_string()) {
+        url = spec.http["url"].get<std::string>();
+        break;
+      }
+  for (size_t i = 0; i < workloads_.size(); ++i) {
+    WorkloadContext ctx;
+    ctx.url = url;
+    ctx.duration = config_.duration;
+    ctx.log_path = dir_->path() / (i == 0 ? std::string("workload.log") : "workload-" + std::to_string(i + 1) + ".log");
+    ctx.events = dir_.get();
+    ctx.cwd = config_.cwd;
+    auto st = workloads_[i]->start(ctx);
+    std::string name(workloads_[i]->name());
+    if (!st) {
+      dir_->emit("workload_failed", {{"workload", name}, {"message", st.message()}});
+      std::fprintf(stderr, "soak: workload %s failed to start: %s\n", name.c_str(), st.message().c_str());
+      outcome_.internal_error = "workload " + name + " failed to start: " + st.message();
+      end_reason_ = "workload_failed";
+      return finish();
+    }
+    dir_->emit("workload_started", {{"workload", name}, {"origin", config_.workloads[i].origin}});
+  }
+
+  // 5. Run until the end.
+  end_reason_ = end_reason_loop();
+  return finish();
+}
+
+int Run::finish() {
+  progress_->finish();
+  double end_s = dir_->now_s();
+  double run_s = ready_s_ ? std::max(0.0, end_s - *ready_s_) : 0.0;
+  bool sut_running = child_ && !child_->exit_status();
+
+  if (end_reason_ == "interrupted") {
+    int sig = interrupted_by_.value_or(SIGINT);
+    dir_->emit("interrupted", {{"signal", signal_name(sig)}});
+    outcome_.interrupted = true;
+  }
+  // Profiles at the end while the SUT still runs (not when hurrying after a
+  // signal: the CI runner kills us a few seconds later).
+  if (sut_running && sampler_ && ready_s_ && end_reason_ != "interrupted" && end_reason_ != "early_fail")
+    capture_profiles("end");
+
+  std::vector<WorkloadSummary> wsums;
+  for (auto& w : workloads_) {
+    w->stop();
+    WorkloadSummary s = w->summary();
+    wsums.push_back(s);
+    if (ready_s_)
+      dir_->emit("workload_end", {{"workload", std::string(w->name())}, {"summary", workload_json(s)}});
+  }
+  if (sampler_) sampler_->stop();
+
+  if (child_) {
+    if (sut_running) {
+      ExitStatus st = child_->stop(kStopGrace);
+      // It may have ended on its own between the check and the stop.
+      dir_->emit("sut_stopped", exit_fields(st));
+    } else {
+      ExitStatus st = *child_->exit_status();
+      auto oom_after = read_oom_kill_count();
+      bool oom = st.signal && *st.signal == SIGKILL && oom_before_ && oom_after && *oom_after > *oom_before_;
+      nlohmann::json f = exit_fields(st);
+      f["oom_killed"] = oom;
+      dir_->emit("sut_exited", f);
+      outcome_.sut_failed = true;
+      outcome_.sut_exit = to_sut_exit(st, oom);
+      if (end_reason_ == "sut_exited")
+        std::fprintf(stderr, "soak: the SUT %s during the run%s\n", describe_exit(st).c_str(),
+                     oom ? " (OOM-killed)" : "");
+      child_->stop(kStopGrace);  // whatever is left of its group
+    }
+  }
+  if (log_) log_->stop();
+  dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s)}});
+
+  // Judge, summarise, report.
+  RunData data = dir_->snapshot();
+  AnalysisOptions opt;
+  opt.confidence = config_.confidence;
+  if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
+  opt.end_s = end_s;
+  Judgement judgement = judge_run(data, config_.budgets, opt);
+
+  SummaryFacts facts;
+  facts.command = config_.command;
+  if (child_) facts.pid = child_->pid();
+  facts.ready_s = ready_s_;
+  facts.duration_s = run_s;
+  facts.interval_s = to_seconds(config_.interval);
+  facts.strict = config_.strict;
+  facts.workload = merge_workloads(wsums);
+  facts.culprits = find_culprits(dir_->profiles_dir());
+  facts.warnings = warnings_;
+  if (log_ && log_->capped())
+    facts.warnings.push_back("sut.log reached its cap of " + format_bytes(config_.sut_log_limit_bytes) +
+                             "; later output was dropped");
+  Summary summary = assemble_summary(data, judgement, outcome_, facts);
+
+  {
+    std::ofstream out(dir_->path() / "summary.json", std::ios::trunc);
+    out << to_json(summary).dump(2) << "\n";
+    if (!out) std::fprintf(stderr, "soak: cannot write %s\n", (dir_->path() / "summary.json").c_str());
+  }
+  ReportOptions ro;
+  if (const char* gha = std::getenv("GITHUB_ACTIONS"); gha && std::string(gha) == "true") ro.github_actions = true;
+  if (const char* ss = std::getenv("GITHUB_STEP_SUMMARY"); ss && *ss) ro.step_summary = fs::path(ss);
+  auto rep = write_reports(dir_->path(), summary, data, ro);
+  if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
+  else
+    for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());
+
+  {  // the verdict line is printed in every style: CI logs need it
+    std::printf("soak: %s (exit %d) after %s; run directory: %s\n", status_word(summary.status).c_str(),
+                summary.exit_code, format_duration(from_seconds(run_s)).c_str(), dir_->path().c_str());
+    std::fflush(stdout);
+  }
+  return summary.exit_code;
+}
+
+}  // namespace
+
+int run_soak(const RunConfig& config) {
+  try {
+    Run run(config);
+    return run.execute();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "soak: internal error: %s\n", e.what());
+    return exit_code::kInternal;
+  }
+}
+
+}  // namespace soak
