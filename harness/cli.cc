@@ -303,7 +303,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     const CLI::App* which = &app;
     for (const auto* sub : {run, report, check, compare})
       if (sub->parsed()) which = sub;
-    req.text = which->help();
+    req.text = which == &app ? app.help() : which->help("soak");
     return req;
   } catch (const CLI::CallForAllHelp&) {
     req.command = CliCommand::kHelp;

@@ -93,8 +93,10 @@ Summary assemble_summary(const RunData& data, const Judgement& judgement, const 
   if (!outcome.interrupted && !facts.strict) {
     for (const auto& b : s.budgets) {
       if (b.verdict != Verdict::kInconclusive) continue;
+      std::string_view reason = b.reason;
+      if (reason.starts_with("inconclusive: ")) reason.remove_prefix(14);
       std::string w = fmt::format("budget {} is inconclusive ({}); it passes because --strict is off", b.spec,
-                                  b.reason.empty() ? "no reason given" : b.reason);
+                                  reason.empty() ? "no reason given" : reason);
       if (b.needed_s) w += fmt::format("; a run of about {} would decide it", format_duration(from_seconds(*b.needed_s)));
       s.warnings.push_back(std::move(w));
     }
