@@ -1,0 +1,138 @@
+#include "workloads/cmd_workload.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingSink final : public EventSink {
+ public:
+  void emit(std::string_view event, const nlohmann::json& fields) override {
+    std::lock_guard lock(mu_);
+    nlohmann::json j = fields.is_object() ? fields : nlohmann::json::object();
+    j["event"] = std::string(event);
+    events_.push_back(j);
+  }
+  std::vector<nlohmann::json> of(std::string_view name) const {
+    std::lock_guard lock(mu_);
+    std::vector<nlohmann::json> out;
+    for (const auto& e : events_)
+      if (e["event"] == name) out.push_back(e);
+    return out;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<nlohmann::json> events_;
+};
+
+WorkloadSpec spec(std::string cmd) {
+  WorkloadSpec s;
+  s.kind = WorkloadSpec::Kind::kCmd;
+  s.cmd = std::move(cmd);
+  s.origin = "--workload";
+  return s;
+}
+
+bool alive(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close != std::string::npos && text[close + 2] != 'Z';
+}
+
+TEST(CmdWorkloadTest, PlaceholdersAreExpanded) {
+  WorkloadContext ctx;
+  ctx.url = "http://127.0.0.1:9/api";
+  ctx.duration = 1500ms;
+  EXPECT_EQ(expand_cmd_placeholders("wrk -d{duration_s}s {url} {url}", ctx),
+            "wrk -d2s http://127.0.0.1:9/api http://127.0.0.1:9/api");
+}
+
+TEST(CmdWorkloadTest, EmptyCommandIsRejectedNamingTheOrigin) {
+  auto w = make_cmd_workload(spec("  "));
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.message().find("--workload"), std::string::npos);
+  EXPECT_NE(w.message().find("empty"), std::string::npos);
+}
+
+TEST(CmdWorkloadTest, UrlPlaceholderWithoutAUrlFailsToStart) {
+  auto w = make_cmd_workload(spec("curl {url}"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  auto st = (*w)->start(ctx);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("{url}"), std::string::npos);
+}
+
+TEST(CmdWorkloadTest, RestartsACommandThatEndsEarlyAndWritesItsLog) {
+  testing::TempDir tmp;
+  RecordingSink sink;
+  auto w = make_cmd_workload(spec("echo run {duration_s}; sleep 1.1"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  ctx.duration = 30s;
+  ctx.log_path = tmp / "workload.log";
+  ctx.events = &sink;
+  ASSERT_TRUE((*w)->start(ctx).ok());
+  while (sink.of("workload_restarted").size() < 2) std::this_thread::sleep_for(20ms);
+  (*w)->stop();
+  EXPECT_FALSE((*w)->failure().has_value());
+  EXPECT_GE((*w)->summary().restarts, 2u);
+  auto ev = sink.of("workload_restarted")[0];
+  EXPECT_EQ(ev["code"], 0);
+  EXPECT_EQ(ev["workload"], "cmd");
+  std::string log = testing::read_file(tmp / "workload.log");
+  EXPECT_EQ(log.substr(0, 7), "run 30\n");
+}
+
+TEST(CmdWorkloadTest, GivesUpOnACommandThatKeepsDyingAtOnce) {
+  testing::TempDir tmp;
+  RecordingSink sink;
+  auto w = make_cmd_workload(spec("exit 3"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  ctx.log_path = tmp / "workload.log";
+  ctx.events = &sink;
+  ASSERT_TRUE((*w)->start(ctx).ok());
+  while (!(*w)->failure()) std::this_thread::sleep_for(20ms);
+  EXPECT_NE((*w)->failure()->message.find("5 times in a row"), std::string::npos) << (*w)->failure()->message;
+  EXPECT_NE((*w)->failure()->message.find("code 3"), std::string::npos);
+  EXPECT_EQ(sink.of("workload_restarted").size(), 4u);
+  EXPECT_EQ(sink.of("workload_failed").size(), 1u);
+  (*w)->stop();
+}
+
+TEST(CmdWorkloadTest, StopEndsTheCommandsWholeGroup) {
+  testing::TempDir tmp;
+  auto w = make_cmd_workload(spec("sleep 100 & echo $!; trap '' TERM; wait"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  ctx.log_path = tmp / "workload.log";
+  ASSERT_TRUE((*w)->start(ctx).ok());
+  pid_t sleeper = 0;
+  for (int i = 0; i < 200 && sleeper == 0; ++i) {
+    std::ifstream in(tmp / "workload.log");
+    in >> sleeper;
+    if (!sleeper) std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_GT(sleeper, 0);
+  ASSERT_TRUE(alive(sleeper));
+  (*w)->stop();
+  for (int i = 0; i < 100 && alive(sleeper); ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_FALSE(alive(sleeper));
+}
+
+}  // namespace
+}  // namespace soak
