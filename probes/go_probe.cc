@@ -46,7 +46,7 @@ Status write_atomically(const std::filesystem::path& file, const std::string& te
 
 }  // namespace
 
-GoProbe::GoProbe(HttpUrl base, Duration interval) : base_(std::move(base)), interval_(interval) {
+GoProbe::GoProbe(ProbeUrl base, Duration interval) : base_(std::move(base)), interval_(interval) {
   while (base_.path.size() > 1 && base_.path.back() == '/') base_.path.pop_back();
   if (base_.path == "/") base_.path.clear();
 }
@@ -62,8 +62,8 @@ std::vector<std::string> GoProbe::series() const {
   return s;
 }
 
-HttpUrl GoProbe::url(std::string_view path) const {
-  HttpUrl u = base_;
+ProbeUrl GoProbe::url(std::string_view path) const {
+  ProbeUrl u = base_;
   u.path += path;
   return u;
 }

@@ -16,7 +16,7 @@ namespace soak {
 class GoProbe : public Probe, public ProfileCapturer {
  public:
   /// `base` is the URL the debug paths are appended to ("http://127.0.0.1:8080").
-  GoProbe(HttpUrl base, Duration interval);
+  GoProbe(ProbeUrl base, Duration interval);
 
   std::string_view name() const override { return "go"; }
   Duration interval() const override { return interval_; }
@@ -32,10 +32,10 @@ class GoProbe : public Probe, public ProfileCapturer {
   static Duration default_interval(Duration base_interval);
 
  private:
-  HttpUrl url(std::string_view path) const;
+  ProbeUrl url(std::string_view path) const;
   Duration timeout() const;
 
-  HttpUrl base_;
+  ProbeUrl base_;
   Duration interval_;
   // Set after /debug/vars answered 404 once: read the heap footer instead.
   std::atomic<bool> no_expvar_{false};

@@ -127,11 +127,11 @@ TEST(HttpGet, ErrorsNameTheUrlAndReason) {
   EXPECT_NE(refused.message().find("127.0.0.1"), std::string::npos);
   EXPECT_NE(refused.message().find("refused"), std::string::npos) << refused.message();
   for (auto bad : {"https://x/", "http://", "http://h:0/", "http://h:99999/", "http://h:ab/", "ftp://x"}) {
-    auto u = parse_http_url(bad);
+    auto u = parse_probe_url(bad);
     ASSERT_FALSE(u) << bad;
     EXPECT_NE(u.message().find(bad), std::string::npos) << u.message();
   }
-  auto u = parse_http_url("http://localhost:8080");
+  auto u = parse_probe_url("http://localhost:8080");
   ASSERT_TRUE(u);
   EXPECT_EQ(u->path, "/");
   EXPECT_EQ(u->port, 8080);
@@ -182,7 +182,7 @@ TEST(GoProbe, GoroutinesRiseInALeakMode) {
 TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
   GoExample ex("goroutine-fixed");
   ASSERT_TRUE(ex.ready());
-  GoProbe p(*parse_http_url(ex.base()), 1s);
+  GoProbe p(*parse_probe_url(ex.base()), 1s);
   ex.hit(5);
   auto before = p.sample(Target{});
   ASSERT_TRUE(before);
@@ -196,7 +196,7 @@ TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
 TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
   GoExample ex("ticker");
   ASSERT_TRUE(ex.ready());
-  GoProbe p(*parse_http_url(ex.base()), 1s);
+  GoProbe p(*parse_probe_url(ex.base()), 1s);
   testing::TempDir d;
   ASSERT_TRUE(p.capture(d / "profiles", "warmup_end"));
   ex.hit(40);
@@ -210,7 +210,7 @@ TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
 }
 
 TEST(GoProbe, UnreachableEndpointIsAProbeError) {
-  GoProbe p(*parse_http_url("http://127.0.0.1:" + std::to_string(testing::free_port())), 1s);
+  GoProbe p(*parse_probe_url("http://127.0.0.1:" + std::to_string(testing::free_port())), 1s);
   auto r = p.sample(Target{});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.message().rfind("go: ", 0), 0u) << r.message();
@@ -219,10 +219,37 @@ TEST(GoProbe, UnreachableEndpointIsAProbeError) {
   // a server without pprof: HTTP 404 named
   GoExample ex("none");
   ASSERT_TRUE(ex.ready());
-  GoProbe wrong(*parse_http_url(ex.base() + "/nothing-here"), 1s);
+  GoProbe wrong(*parse_probe_url(ex.base() + "/nothing-here"), 1s);
   auto w = wrong.sample(Target{});
   ASSERT_FALSE(w);
   EXPECT_NE(w.message().find("HTTP 404"), std::string::npos) << w.message();
+}
+
+TEST(MetricsProbe, ScrapesTheExampleAndMapsGoroutines) {
+  GoExample ex("goroutine");
+  ASSERT_TRUE(ex.ready());
+  auto probes = make_go_probes(ProbeOptions{.metrics_url = ex.base() + "/metrics"});
+  ASSERT_TRUE(probes) << probes.message();
+  ASSERT_EQ(probes->size(), 1u);
+  Probe& p = *probes->front();
+  EXPECT_EQ(p.name(), "metrics");
+  auto before = p.sample(Target{});
+  ASSERT_TRUE(before) << before.message();
+  ex.hit(30);
+  auto after = p.sample(Target{});
+  ASSERT_TRUE(after) << after.message();
+  auto b = by_series(*before), a = by_series(*after);
+  EXPECT_NEAR(a.at("goroutines") - b.at("goroutines"), 30, 2);  // mapped from go_goroutines
+  EXPECT_EQ(a.at("goroutines"), a.at("prom:go_goroutines"));
+  EXPECT_EQ(a.at("prom:soak_example_requests_total{mode=\"goroutine\"}"), 30);
+  EXPECT_EQ(a.count("rss_bytes"), 0u);  // the process probe is the source of rss
+  EXPECT_EQ(a.count("prom:go_gc_duration_seconds{quantile=\"0.5\"}"), 0u);
+  auto wrong = make_go_probes(ProbeOptions{.metrics_url = ex.base() + "/nope"});
+  auto w = wrong->front()->sample(Target{});
+  ASSERT_FALSE(w);
+  EXPECT_NE(w.message().find("HTTP 404"), std::string::npos) << w.message();
+  auto notprom = make_go_probes(ProbeOptions{.metrics_url = ex.base() + "/debug/pprof/goroutine?debug=1"});
+  EXPECT_FALSE(notprom->front()->sample(Target{}));
 }
 
 TEST(GoProbes, BadUrlsNameTheFlag) {

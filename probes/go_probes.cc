@@ -13,14 +13,14 @@ Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& o
   std::vector<std::unique_ptr<Probe>> probes;
   std::set<std::string> direct;
   if (options.go_url) {
-    auto u = parse_http_url(*options.go_url);
+    auto u = parse_probe_url(*options.go_url);
     if (!u) return make_error("--go " + u.message());
     auto interval = options.go_interval.value_or(GoProbe::default_interval(options.interval));
     probes.push_back(std::make_unique<GoProbe>(std::move(*u), interval));
   }
   if (options.gctrace) probes.push_back(std::make_unique<GcTraceProbe>(options.interval));
   if (options.metrics_url) {
-    auto u = parse_http_url(*options.metrics_url);
+    auto u = parse_probe_url(*options.metrics_url);
     if (!u) return make_error("--metrics " + u.message());
     // Series the other probes already produce are not mapped from the
     // scrape: the process probe always runs (registry.cc).

@@ -78,7 +78,7 @@ bool dechunk(std::string_view in, std::string& out) {
 
 }  // namespace
 
-Result<HttpUrl> parse_http_url(std::string_view url) {
+Result<ProbeUrl> parse_probe_url(std::string_view url) {
   constexpr std::string_view kScheme = "http://";
   auto err = [&](std::string_view why) {
     return make_error("\"" + std::string(url) + "\": " + std::string(why));
@@ -88,7 +88,7 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   std::string_view rest = url.substr(kScheme.size());
   size_t slash = rest.find('/');
   std::string_view hostport = rest.substr(0, slash);
-  HttpUrl u;
+  ProbeUrl u;
   u.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (hostport.empty()) return err("no host");
   size_t colon = hostport.rfind(':');
@@ -106,7 +106,7 @@ Result<HttpUrl> parse_http_url(std::string_view url) {
   return u;
 }
 
-Result<HttpResponse> http_get(const HttpUrl& url, Duration timeout, std::string_view accept,
+Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout, std::string_view accept,
                               size_t max_body) {
   const std::string where = "http://" + url.host + ":" + std::to_string(url.port) + url.path;
   auto fail = [&](const std::string& why) { return make_error(where + ": " + why); };
@@ -223,7 +223,7 @@ Result<HttpResponse> http_get(const HttpUrl& url, Duration timeout, std::string_
 }
 
 Result<HttpResponse> http_get(std::string_view url, Duration timeout) {
-  auto u = parse_http_url(url);
+  auto u = parse_probe_url(url);
   if (!u) return u.error();
   return http_get(*u, timeout);
 }

@@ -13,14 +13,14 @@
 
 namespace soak {
 
-struct HttpUrl {
+struct ProbeUrl {
   std::string host;  // "127.0.0.1" or a name
   int port = 80;
   std::string path;  // "/debug/vars?x=1", "/" when empty
 };
 
 /// http://HOST[:PORT][/PATH]; errors say what is wrong with the text.
-Result<HttpUrl> parse_http_url(std::string_view url);
+Result<ProbeUrl> parse_probe_url(std::string_view url);
 
 struct HttpResponse {
   int status = 0;
@@ -31,7 +31,7 @@ struct HttpResponse {
 /// GET `url` within `timeout` (connect + send + receive). Errors name the
 /// URL and the reason (refused, timed out, malformed response, body larger
 /// than `max_body`). A non-2xx status is not an error here: callers decide.
-Result<HttpResponse> http_get(const HttpUrl& url, Duration timeout,
+Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout,
                               std::string_view accept = "*/*",
                               size_t max_body = 64u << 20);
 Result<HttpResponse> http_get(std::string_view url, Duration timeout);

@@ -16,7 +16,7 @@ const std::vector<std::pair<std::string_view, std::string_view>>& prom_canonical
   return m;
 }
 
-MetricsProbe::MetricsProbe(HttpUrl url, Duration interval, std::set<std::string> direct)
+MetricsProbe::MetricsProbe(ProbeUrl url, Duration interval, std::set<std::string> direct)
     : url_(std::move(url)), interval_(interval), direct_(std::move(direct)) {}
 
 std::vector<std::string> MetricsProbe::series() const {

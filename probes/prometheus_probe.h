@@ -20,7 +20,7 @@ class MetricsProbe : public Probe {
  public:
   /// `direct`: canonical series other probes of the run already produce;
   /// those are not mapped from the scrape (one source per series).
-  MetricsProbe(HttpUrl url, Duration interval, std::set<std::string> direct);
+  MetricsProbe(ProbeUrl url, Duration interval, std::set<std::string> direct);
 
   std::string_view name() const override { return "metrics"; }
   Duration interval() const override { return interval_; }
@@ -33,7 +33,7 @@ class MetricsProbe : public Probe {
   std::vector<Reading> readings(const PromExposition& ex) const;
 
  private:
-  HttpUrl url_;
+  ProbeUrl url_;
   Duration interval_;
   std::set<std::string> direct_;
 };

@@ -4,8 +4,8 @@
 //	soak-go-example --addr 127.0.0.1:8080 --mode MODE [--leak-per-s N] [--leak-bytes N]
 //
 // GET /work runs the mode's per-request action; /healthz answers "ok";
-// /debug/pprof/* (net/http/pprof) and /debug/vars (expvar) are served on the
-// same mux. Prints "listening on ADDR" once accepting. Standard library only.
+// /debug/pprof/* (net/http/pprof), /debug/vars (expvar) and /metrics
+// (Prometheus text) are served on the same mux. Prints "listening on ADDR" once accepting. Standard library only.
 package main
 
 import (
@@ -105,6 +105,8 @@ func main() {
 		os.Exit(1)
 	}
 	selfURL = "http://" + ln.Addr().String()
+	currentMode = *modeName
+	http.HandleFunc("/metrics", metricsHandler)
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
 	http.HandleFunc("/payload", func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte(strings.Repeat("x", 512)))
@@ -140,7 +142,7 @@ func main() {
 	}
 }
 
-var selfURL string
+var selfURL, currentMode string
 
 var workDone atomic.Int64
 

@@ -1,0 +1,242 @@
+// Cost of soak's Go probes against the running Go example, and the SUT's
+// throughput with and without the probes at their default intervals.
+//
+//   build-*/go_probe_bench [--benchmark_filter=...] [--throughput_s=5] [--rounds=3]
+//
+// Per-sample costs come from Google Benchmark (wall time of one GET + parse,
+// i.e. the sampler thread's cost; the SUT's share is the stop-the-world part
+// inside it). The throughput comparison drives /work with wrk, alternating
+// rounds without and with probes, and prints medians side by side.
+#include <benchmark/benchmark.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "probes/expvar.h"
+#include "probes/gctrace.h"
+#include "probes/go_probe.h"
+#include "probes/http_get.h"
+#include "probes/pprof.h"
+#include "probes/prometheus.h"
+#include "probes/prometheus_probe.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace std::chrono_literals;
+using soak::Duration;
+
+// The example service on a fixed-range port, stopped on destruction.
+class Example {
+ public:
+  Example(const std::string& mode, bool gctrace) {
+    port_ = 18700 + (getpid() % 200);
+    std::string bin = std::string(SOAK_BENCH_BUILD_DIR) + "/examples/go/soak-go-example";
+    std::vector<std::string> args = {bin, "--addr", "127.0.0.1:" + std::to_string(port_), "--mode", mode};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_s;
+    for (char** e = environ; *e; ++e)
+      if (std::strncmp(*e, "GODEBUG=", 8) != 0) env_s.emplace_back(*e);
+    if (gctrace) env_s.emplace_back("GODEBUG=gctrace=1");
+    std::vector<char*> envp;
+    for (auto& e : env_s) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    if (posix_spawn(&pid_, bin.c_str(), &fa, nullptr, argv.data(), envp.data()) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    for (int i = 0; i < 100; ++i) {
+      auto r = soak::http_get(base() + "/healthz", 1s);
+      if (r && r->status == 200) return;
+      std::this_thread::sleep_for(50ms);
+    }
+    std::fprintf(stderr, "example did not start: %s\n", bin.c_str());
+  }
+  ~Example() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_ = 0;
+  pid_t pid_ = -1;
+};
+
+Example* g_example = nullptr;
+
+void BM_GoroutineProfile(benchmark::State& state) {
+  auto url = *soak::parse_probe_url(g_example->base() + "/debug/pprof/goroutine?debug=1");
+  for (auto _ : state) {
+    auto r = soak::http_get(url, 5s);
+    auto p = soak::parse_goroutine_profile(r->body);
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_GoroutineProfile)->Unit(benchmark::kMicrosecond);
+
+void BM_Expvar(benchmark::State& state) {
+  auto url = *soak::parse_probe_url(g_example->base() + "/debug/vars");
+  for (auto _ : state) {
+    auto r = soak::http_get(url, 5s);
+    auto d = soak::parse_expvar(r->body);
+    benchmark::DoNotOptimize(d);
+  }
+}
+BENCHMARK(BM_Expvar)->Unit(benchmark::kMicrosecond);
+
+void BM_HeapFooter(benchmark::State& state) {
+  auto url = *soak::parse_probe_url(g_example->base() + "/debug/pprof/heap?debug=1");
+  for (auto _ : state) {
+    auto r = soak::http_get(url, 5s);
+    auto p = soak::parse_heap_profile(r->body);
+    benchmark::DoNotOptimize(p);
+  }
+}
+BENCHMARK(BM_HeapFooter)->Unit(benchmark::kMicrosecond);
+
+void BM_MetricsScrape(benchmark::State& state) {
+  soak::MetricsProbe probe(*soak::parse_probe_url(g_example->base() + "/metrics"), 1s, {});
+  for (auto _ : state) {
+    auto r = probe.sample(soak::Target{});
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_MetricsScrape)->Unit(benchmark::kMicrosecond);
+
+void BM_GoProbeSample(benchmark::State& state) {
+  soak::GoProbe probe(*soak::parse_probe_url(g_example->base()), 1s);
+  for (auto _ : state) {
+    auto r = probe.sample(soak::Target{});
+    benchmark::DoNotOptimize(r);
+  }
+}
+BENCHMARK(BM_GoProbeSample)->Unit(benchmark::kMicrosecond);
+
+void BM_GctraceLineParse(benchmark::State& state) {
+  const std::string line =
+      "gc 2 @0.380s 18%: 0.040+111+0.004 ms clock, 0.32+0/221/663+0.034 ms cpu, "
+      "1525->1525->1525 MB, 3052 MB goal, 0 MB stacks, 0 MB globals, 8 P (forced)";
+  for (auto _ : state) benchmark::DoNotOptimize(soak::parse_gctrace_line(line));
+}
+BENCHMARK(BM_GctraceLineParse);
+
+void BM_GctraceNonMatchingLine(benchmark::State& state) {
+  const std::string line = "2026/11/28 05:00:00 GET /api 200 1.2ms user=42 request handled";
+  for (auto _ : state) benchmark::DoNotOptimize(soak::parse_gctrace_line(line));
+}
+BENCHMARK(BM_GctraceNonMatchingLine);
+
+// Requests per second from one wrk run; 0 when wrk is missing or fails.
+double wrk_rps(const std::string& url, int seconds) {
+  std::string cmd = "wrk -t1 -c8 -d" + std::to_string(seconds) + "s " + url + " 2>/dev/null";
+  FILE* f = popen(cmd.c_str(), "r");
+  if (!f) return 0;
+  char line[512];
+  double rps = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::sscanf(line, "Requests/sec: %lf", &rps) == 1) break;
+  pclose(f);
+  return rps;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+}
+
+// Throughput of the SUT (mode "sawtooth": allocation-heavy, so GC and
+// stop-the-world matter) without soak, and with the go probe at its default
+// interval, gctrace on and the metrics probe at 1 s.
+void throughput_comparison(int seconds, int rounds) {
+  std::vector<double> without, with;
+  for (int r = 0; r < rounds; ++r) {
+    {
+      Example ex("sawtooth", false);
+      without.push_back(wrk_rps(ex.base() + "/work", seconds));
+    }
+    {
+      Example ex("sawtooth", true);
+      std::atomic<bool> stop{false};
+      std::thread sampler([&] {
+        soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s));
+        soak::MetricsProbe metrics(*soak::parse_probe_url(ex.base() + "/metrics"), 1s, {});
+        auto next_go = std::chrono::steady_clock::now(), next_m = next_go;
+        while (!stop) {
+          auto now = std::chrono::steady_clock::now();
+          if (now >= next_go) {
+            (void)go.sample(soak::Target{});
+            next_go += go.interval();
+          }
+          if (now >= next_m) {
+            (void)metrics.sample(soak::Target{});
+            next_m += metrics.interval();
+          }
+          std::this_thread::sleep_for(10ms);
+        }
+      });
+      with.push_back(wrk_rps(ex.base() + "/work", seconds));
+      stop = true;
+      sampler.join();
+    }
+  }
+  double a = median(without), b = median(with);
+  std::printf("\nSUT throughput (sawtooth mode, wrk -t1 -c8, %d x %d s, medians):\n", rounds, seconds);
+  std::printf("  without soak probes:                      %10.0f req/s\n", a);
+  std::printf("  with go (%.0f s) + gctrace + metrics (1 s): %10.0f req/s\n",
+              soak::to_seconds(soak::GoProbe::default_interval(1s)), b);
+  if (a > 0) std::printf("  difference:                               %+9.2f %%\n", (b - a) / a * 100);
+  std::printf("  (shared 2-core machine: differences under the round-to-round spread are noise)\n");
+  std::printf("  rounds without:");
+  for (double x : without) std::printf(" %.0f", x);
+  std::printf("\n  rounds with:   ");
+  for (double x : with) std::printf(" %.0f", x);
+  std::printf("\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int seconds = 5, rounds = 3;
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--throughput_s=", 0) == 0) seconds = std::stoi(a.substr(15));
+    else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
+    else rest.push_back(argv[i]);
+  }
+  int n = static_cast<int>(rest.size());
+  benchmark::Initialize(&n, rest.data());
+  {
+    // A SUT with some state: 200 leaked goroutines and a filled cache.
+    Example ex("goroutine", true);
+    g_example = &ex;
+    for (int i = 0; i < 200; ++i) (void)soak::http_get(ex.base() + "/work", 2s);
+    benchmark::RunSpecifiedBenchmarks();
+    g_example = nullptr;
+  }
+  if (rounds > 0) throughput_comparison(seconds, rounds);
+  benchmark::Shutdown();
+  return 0;
+}
