@@ -60,8 +60,9 @@ class JunitWriter final : public ReportWriter {
                            xml_escape(b.reason.empty() ? "budget exceeded" : b.reason), type,
                            xml_escape(detail));
       } else if (b.verdict == Verdict::kInconclusive) {
-        out << fmt::format("    <skipped message=\"{}\"/>\n",
-                           xml_escape("inconclusive: " + b.reason));
+        std::string why = b.reason.rfind("inconclusive", 0) == 0 ? b.reason
+                                                                  : "inconclusive: " + b.reason;
+        out << fmt::format("    <skipped message=\"{}\"/>\n", xml_escape(why));
       }
       out << fmt::format("    <system-out>{}</system-out>\n", xml_escape(detail));
       out << "  </testcase>\n";
