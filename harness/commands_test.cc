@@ -104,6 +104,37 @@ TEST(CheckCommandTest, BadRunDirectoriesNameTheFile) {
   EXPECT_THAT(code.message(), HasSubstr("budgets[0] \"rss=1MB/hr\": unknown time unit \"hr\""));
 }
 
+TEST(ReportCommandTest, WritesSummaryAndReportsWithTheCheckExitCode) {
+  TempDir dir;
+  make_run(dir, kMinimalRun);
+  std::ostringstream out;
+  auto code = report_command(dir.path(), out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  EXPECT_EQ(*code, exit_code::kBudgetFailed) << out.str();
+  auto j = nlohmann::json::parse(testing::read_file(dir / "summary.json"));
+  auto s = summary_from_json(j);
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_EQ(s->status, RunStatus::kFail);
+  EXPECT_EQ(s->samples, 240u);
+  ASSERT_EQ(s->budgets.size(), 1u);
+  EXPECT_EQ(s->budgets[0].spec, "rss<=1MiB");
+  EXPECT_TRUE(std::filesystem::exists(dir / "report.html"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "junit.xml"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "summary.md"));
+}
+
+TEST(CompareCommandTest, JudgesARunWithoutSummary) {
+  TempDir dir;
+  TempDir base;
+  make_run(dir, kMinimalRun);
+  make_run(base, kMinimalRun);
+  std::ostringstream out;
+  auto code = compare_command(base.path(), dir.path(), out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  EXPECT_EQ(*code, 0) << out.str();  // the same data cannot have regressed
+  EXPECT_THAT(out.str(), HasSubstr("rss_bytes"));
+}
+
 Summary summary_with(double slope, double lo, double hi) {
   Summary s;
   s.status = RunStatus::kPass;

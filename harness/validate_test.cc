@@ -131,6 +131,35 @@ TEST(ValidateTest, PerRequestBudgetsNeedACountingWorkload) {
                                      "requests (--workload http://...)"));
 }
 
+TEST(ValidateTest, AnHttpWorkloadCountsRequests) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  WorkloadSpec w;
+  w.kind = WorkloadSpec::Kind::kHttp;
+  w.http = nlohmann::json{{"url", "http://127.0.0.1:9/api"}, {"rate", 10}};
+  w.origin = "--workload \"http://127.0.0.1:9/api\"";
+  c.workloads = {w};
+  c.budgets = {budget("rss=512B/req"), budget("latency_p99<=100")};
+  auto st = validate_run_config(c);
+  EXPECT_TRUE(st.ok()) << st.message();
+}
+
+TEST(ValidateTest, WorkloadErrorsNameTheirOrigin) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  WorkloadSpec w;
+  w.kind = WorkloadSpec::Kind::kHttp;
+  w.http = nlohmann::json{{"url", "http://127.0.0.1:9/api"}, {"rate", "fast"}};
+  w.origin = "workloads[0].http";
+  c.workloads = {w};
+  EXPECT_THAT(error_of(c), HasSubstr("workloads[0].http"));
+  w.kind = WorkloadSpec::Kind::kCmd;
+  w.cmd = "";
+  w.origin = "workloads[1].cmd";
+  c.workloads = {w};
+  EXPECT_THAT(error_of(c), HasSubstr("workloads[1].cmd"));
+}
+
 TEST(ValidateTest, FindProgram) {
   TempDir dir;
   auto sh = find_program("sh", dir.path(), "/nonexistent:/bin:/usr/bin");

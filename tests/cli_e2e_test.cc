@@ -100,7 +100,11 @@ TEST_F(CliE2eTest, NonEmptyOutWithoutForce) {
 TEST_F(CliE2eTest, CheckOnAMissingRunDirectory) {
   auto r = run_soak({"check", (dir_ / "nope").string()}, false);
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("run.json"));
+  EXPECT_THAT(r.err, HasSubstr("nope"));
+  fs::create_directories(dir_ / "empty");
+  auto empty = run_soak({"check", (dir_ / "empty").string()}, false);
+  EXPECT_EQ(empty.exit_code, 2);
+  EXPECT_THAT(empty.err, HasSubstr("run.json"));
 }
 
 TEST_F(CliE2eTest, CheckJudgesAHandMadeRunDirectory) {
