@@ -4,6 +4,8 @@
 //   GET /status/CODE   -> that status
 //   GET /slow?ms=N     -> 200 after N ms
 //   GET /close         -> 200 with Connection: close
+//   GET /drop          -> 200 (keep-alive), then the server closes the
+//                         connection unannounced, like an idle timeout
 //   anything else      -> 200 "ok"
 // stall_at_request(n, d): the n-th request and every request arriving within
 // d after it are answered only when d has passed (a stop-the-world pause).
@@ -74,6 +76,7 @@ class HttpSlowServer {
     std::string out;
     std::array<char, 8192> buf;
     bool busy = false;
+    bool drop = false;
 
     void read() {
       socket.async_read_some(boost::asio::buffer(buf), [self = shared_from_this()](auto ec, size_t n) {
@@ -117,6 +120,7 @@ class HttpSlowServer {
       target = target.substr(0, target.find(' '));
       int status = 200;
       bool close = false;
+      drop = target == "/drop";
       Clock::time_point when = now;
       if (target.rfind("/status/", 0) == 0) status = std::stoi(target.substr(8));
       if (target == "/close") close = true;
@@ -140,7 +144,7 @@ class HttpSlowServer {
         self->busy = false;
         if (ec) return;
         ++self->server.responses_;
-        if (close) {
+        if (close || self->drop) {
           boost::system::error_code ignored;
           self->socket.shutdown(tcp::socket::shutdown_both, ignored);
           return;

@@ -86,6 +86,7 @@ struct Job {
   Clock::time_point scheduled;
   uint32_t variant = 0;
   Mode mode = Mode::kNormal;
+  bool retried = false;  // resent once after a stale keep-alive connection
 };
 
 // One request of the mix, serialized once.
@@ -268,6 +269,7 @@ class HttpLoadEngine::Impl {
     c.timed_out = timed_out_.load(std::memory_order_relaxed);
     c.connections = connects_.load(std::memory_order_relaxed);
     c.settled = settled_.load(std::memory_order_relaxed);
+    c.retries = retries_.load(std::memory_order_relaxed);
     return c;
   }
 
@@ -303,6 +305,7 @@ class HttpLoadEngine::Impl {
     bool connected = false;
     Job job;
     uint64_t served = 0;  // responses on the current socket (churn)
+    bool got_bytes = false;  // any byte of the current response arrived
     Clock::time_point deadline = Clock::time_point::max();
     std::optional<ResponseParser> parser;
     size_t rlen = 0;
@@ -386,12 +389,13 @@ class HttpLoadEngine::Impl {
   }
 
   void send(Conn* c) {
+    c->got_bytes = false;
     if (c->job.mode == Mode::kShortTimeout) c->deadline = Clock::now() + cfg_.timeout;
     asio::async_write(c->sock, asio::buffer(variants_[c->job.variant].wire),
                       [this, c, gen = c->gen](error_code ec, size_t) {
                         if (gen != c->gen) return;
                         if (ec) {
-                          fail(c, HttpErrorKind::kWrite);
+                          if (!retry_if_stale(c)) fail(c, HttpErrorKind::kWrite);
                           return;
                         }
                         if (c->job.mode == Mode::kAbort) {
@@ -405,6 +409,7 @@ class HttpLoadEngine::Impl {
                         c->parser.emplace();
                         if (variants_[c->job.variant].head) c->parser->skip(true);
                         c->rlen = 0;
+                        c->got_bytes = false;
                         read(c);
                       });
   }
@@ -423,9 +428,10 @@ class HttpLoadEngine::Impl {
                 return;
               }
             }
-            fail(c, HttpErrorKind::kRead);
+            if (!retry_if_stale(c)) fail(c, HttpErrorKind::kRead);
             return;
           }
+          c->got_bytes = true;
           c->rlen += n;
           feed(c);
         });
@@ -480,6 +486,20 @@ class HttpLoadEngine::Impl {
     c->deadline = Clock::time_point::max();
     if (!keep_alive || c->rlen > 0 || (cfg_.churn_every > 0 && c->served % cfg_.churn_every == 0)) close(c);
     release(c);
+  }
+
+  // A server may close an idle keep-alive connection just as a request goes
+  // out on it (idle timeouts: Node's default is 5 s). Like curl and
+  // browsers, resend once on a new connection when a reused connection
+  // failed before any byte of the response arrived; not an error.
+  bool retry_if_stale(Conn* c) {
+    if (c->served == 0 || c->got_bytes || c->job.retried) return false;
+    Job j = c->job;
+    j.retried = true;
+    close(c);
+    bump(retries_);
+    dispatch(c, j);
+    return true;
   }
 
   void count_error(HttpErrorKind kind) {
@@ -558,7 +578,7 @@ class HttpLoadEngine::Impl {
   uint64_t issued_ = 0;  // load thread only
 
   std::atomic<uint64_t> scheduled_{0}, requests_{0}, errors_{0}, dropped_{0}, aborted_{0}, timed_out_{0},
-      connects_{0}, settled_{0};
+      connects_{0}, settled_{0}, retries_{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(HttpErrorKind::kCount)> by_kind_{};
   std::atomic<int64_t> start_ns_{0}, stop_ns_{0};
 

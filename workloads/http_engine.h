@@ -57,6 +57,7 @@ struct HttpLoadCounters {
   uint64_t timed_out = 0;  // given up after the short timeout on purpose (timeout_ratio)
   uint64_t connections = 0;  // TCP connections opened
   uint64_t settled = 0;    // scheduled requests that are over (any outcome)
+  uint64_t retries = 0;    // resent once after a reused connection turned out closed
 };
 
 class HttpLoadEngine {

@@ -148,6 +148,44 @@ TEST(HttpLoadErrors, ServerClosingConnectionsMeansReconnectsNotErrors) {
   EXPECT_EQ(server.connections(), 200u);
 }
 
+TEST(HttpLoadErrors, AStaleKeepAliveConnectionIsRetriedOnceNotAnError) {
+  // The server closes every connection right after its response without
+  // saying so; the next request on it finds it closed and is resent.
+  HttpSlowServer server;
+  HttpLoadEngine engine(config_of({{"url", server.url("/drop")}, {"rate", 200}, {"connections", 1}}),
+                        {.max_requests = 50});
+  auto c = run_all(engine, 30s);
+  EXPECT_EQ(c.requests, 50u);
+  EXPECT_EQ(c.errors, 0u);
+  EXPECT_GT(c.retries, 0u);
+  EXPECT_EQ(server.connections(), c.connections);
+}
+
+TEST(HttpLoadErrors, ARequestThatFailsOnAFreshConnectionIsNotRetried) {
+  // The server answers garbage: a parse error, never resent.
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::thread t([&] {
+    for (int i = 0; i < 3; ++i) {
+      boost::system::error_code ec;
+      auto s = acceptor.accept(ec);
+      if (ec) return;
+      char buf[1024];
+      s.read_some(boost::asio::buffer(buf), ec);
+      boost::asio::write(s, boost::asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")), ec);
+    }
+  });
+  HttpLoadEngine engine(
+      config_of({{"url", "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/"},
+                 {"rate", 100},
+                 {"connections", 1}}),
+      {.max_requests = 3});
+  auto c = run_all(engine, 30s);
+  t.join();
+  EXPECT_EQ(kind(c, HttpErrorKind::kParse), 3u);
+  EXPECT_EQ(c.retries, 0u);
+}
+
 TEST(HttpLoadChaos, AbortsCloseBeforeTheResponseInTheConfiguredShare) {
   HttpSlowServer server;
   HttpLoadEngine engine(

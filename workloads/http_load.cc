@@ -92,9 +92,9 @@ class HttpWorkload final : public Workload, public ReadingSource {
     out << fmt::format("http load {}: target {} req/s, {} connections\n", config_.url_text, config_.rate,
                        config_.connections);
     out << fmt::format("scheduled {}, completed {} ({:.1f} req/s), errors {}, dropped {}, aborted {}, timed out {}, "
-                       "connections opened {}\n",
+                       "connections opened {}, resent after a stale keep-alive {}\n",
                        c.scheduled, c.requests, s.rate_per_s, c.errors, c.dropped, c.aborted, c.timed_out,
-                       c.connections);
+                       c.connections, c.retries);
     for (const auto& [kind, n] : s.errors_by_kind) out << fmt::format("errors {}: {}\n", kind, n);
     if (s.p50_ms)
       out << fmt::format("latency from scheduled time: p50 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms, max {:.3f} ms\n",
