@@ -67,7 +67,18 @@ Status check_sut(RunConfig& c) {
 Status check_out(const RunConfig& c) {
   std::error_code ec;
   if (c.out.empty()) return make_error("--out: empty path (expected a directory such as soak-out)");
-  if (!fs::exists(c.out, ec)) return Status::Ok();
+  if (!fs::exists(c.out, ec)) {
+    // It will be created: its nearest existing ancestor must be a writable
+    // directory, so a typo fails now rather than after the SUT started.
+    fs::path parent = fs::absolute(c.out, ec).parent_path();
+    while (!parent.empty() && !fs::exists(parent, ec) && parent != parent.root_path()) parent = parent.parent_path();
+    if (!fs::is_directory(parent, ec))
+      return make_error(fmt::format("--out \"{}\": {} is not a directory", c.out.string(), parent.string()));
+    if (::access(parent.c_str(), W_OK | X_OK) != 0)
+      return make_error(fmt::format("--out \"{}\": cannot create it: {} is not writable", c.out.string(),
+                                    parent.string()));
+    return Status::Ok();
+  }
   if (!fs::is_directory(c.out, ec))
     return make_error(fmt::format("--out \"{}\": exists and is not a directory", c.out.string()));
   if (!c.force && !fs::is_empty(c.out, ec))

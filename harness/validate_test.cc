@@ -1,6 +1,7 @@
 #include "harness/validate.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -101,6 +102,15 @@ TEST(ValidateTest, OutMustBeEmptyUnlessForce) {
   c = good(dir);
   c.out = dir / "out" / "old.txt";
   EXPECT_THAT(error_of(c), HasSubstr("exists and is not a directory"));
+  c = good(dir);
+  c.out = dir / "out" / "old.txt" / "sub";
+  EXPECT_THAT(error_of(c), HasSubstr("old.txt is not a directory"));
+  if (::geteuid() != 0) {  // root writes anywhere
+    fs::create_directories(dir / "ro");
+    ::chmod((dir / "ro").c_str(), 0555);
+    c.out = dir / "ro" / "out";
+    EXPECT_THAT(error_of(c), HasSubstr("is not writable"));
+  }
 }
 
 TEST(ValidateTest, BudgetsNeedAProducer) {
