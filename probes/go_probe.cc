@@ -77,7 +77,11 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   const auto start = Clock::now();
   std::vector<Reading> out;
   auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout());
-  if (!g) return make_error("go: " + g.message());
+  if (!g) {
+    if (grace_.forgive(g.error())) return out;  // the SUT is not listening yet
+    return make_error("go: " + g.message());
+  }
+  grace_.succeeded();
   if (g->status != 200)
     return make_error("go: " + base_.host + ":" + std::to_string(base_.port) + base_.path +
                       "/debug/pprof/goroutine?debug=1: HTTP " + std::to_string(g->status) +

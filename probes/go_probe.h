@@ -39,6 +39,7 @@ class GoProbe : public Probe, public ProfileCapturer {
   Duration interval_;
   // Set after /debug/vars answered 404 once: read the heap footer instead.
   std::atomic<bool> no_expvar_{false};
+  ConnectGrace grace_;
 };
 
 }  // namespace soak

@@ -212,10 +212,34 @@ TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
 TEST(GoProbe, UnreachableEndpointIsAProbeError) {
   GoProbe p(*parse_probe_url("http://127.0.0.1:" + std::to_string(testing::free_port())), 1s);
   auto r = p.sample(Target{});
+  // Before the first success a refused connection is the SUT still starting:
+  // no readings and no error, for the startup grace only.
+  ASSERT_TRUE(r) << r.message();
+  EXPECT_TRUE(r->empty());
+  ConnectGrace none(0s);
+  EXPECT_FALSE(none.forgive(make_error("http://127.0.0.1:1/: connect: Connection refused")));
+  ConnectGrace grace(60s);
+  EXPECT_TRUE(grace.forgive(make_error("http://127.0.0.1:1/: connect: Connection refused")));
+  EXPECT_FALSE(grace.forgive(make_error("http://127.0.0.1:1/: timed out waiting for the response")));
+  grace.succeeded();
+  EXPECT_FALSE(grace.forgive(make_error("http://127.0.0.1:1/: connect: Connection refused")));
+}
+
+TEST(GoProbe, EndpointErrorsAreProbeErrors) {
+  std::unique_ptr<GoProbe> p;
+  {
+    GoExample gone("none");
+    ASSERT_TRUE(gone.ready());
+    p = std::make_unique<GoProbe>(*parse_probe_url(gone.base()), 1s);
+    ASSERT_TRUE(p->sample(Target{}));
+  }
+  // Once it answered, an endpoint that goes away is an error naming it.
+  auto r = p->sample(Target{});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.message().rfind("go: ", 0), 0u) << r.message();
+  EXPECT_NE(r.message().find("refused"), std::string::npos) << r.message();
   testing::TempDir d;
-  EXPECT_FALSE(p.capture(d.path(), "end"));
+  EXPECT_FALSE(p->capture(d.path(), "end"));
   // a server without pprof: HTTP 404 named
   GoExample ex("none");
   ASSERT_TRUE(ex.ready());

@@ -228,4 +228,16 @@ Result<HttpResponse> http_get(std::string_view url, Duration timeout) {
   return http_get(*u, timeout);
 }
 
+bool is_connect_error(const Error& e) {
+  return e.message.find(": connect: ") != std::string::npos ||
+         e.message.find(": connect timed out") != std::string::npos;
+}
+
+bool ConnectGrace::forgive(const Error& e) {
+  if (ok_ || !is_connect_error(e)) return false;
+  auto now = std::chrono::steady_clock::now();
+  if (!first_) first_ = now;
+  return now - *first_ < grace_;
+}
+
 }  // namespace soak

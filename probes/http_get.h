@@ -4,7 +4,9 @@
 // longer than the timeout.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,5 +37,25 @@ Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout,
                               std::string_view accept = "*/*",
                               size_t max_body = 64u << 20);
 Result<HttpResponse> http_get(std::string_view url, Duration timeout);
+
+/// True when `e` (from http_get) says the connection could not be made
+/// (refused, unreachable, connect timeout): nothing listens there (yet).
+bool is_connect_error(const Error& e);
+
+/// A probe's startup grace: the sampler starts with the SUT, before it
+/// listens, so connection errors are forgiven until the first success, for
+/// at most `grace` after the first attempt. Sampler thread only.
+class ConnectGrace {
+ public:
+  explicit ConnectGrace(Duration grace = std::chrono::seconds(60)) : grace_(grace) {}
+  /// True when this error should be swallowed (no readings, no probe_error).
+  bool forgive(const Error& e);
+  void succeeded() { ok_ = true; }
+
+ private:
+  Duration grace_;
+  bool ok_ = false;
+  std::optional<std::chrono::steady_clock::time_point> first_;
+};
 
 }  // namespace soak

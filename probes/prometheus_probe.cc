@@ -45,7 +45,11 @@ std::vector<Reading> MetricsProbe::readings(const PromExposition& ex) const {
 Result<std::vector<Reading>> MetricsProbe::sample(const Target&) {
   auto timeout = std::clamp<Duration>(interval_ / 2, std::chrono::milliseconds(500), std::chrono::seconds(5));
   auto r = http_get(url_, timeout, "text/plain;version=0.0.4;q=1,*/*;q=0.1");
-  if (!r) return make_error("metrics: " + r.message());
+  if (!r) {
+    if (grace_.forgive(r.error())) return std::vector<Reading>{};  // not listening yet
+    return make_error("metrics: " + r.message());
+  }
+  grace_.succeeded();
   if (r->status < 200 || r->status > 299)
     return make_error("metrics: http://" + url_.host + ":" + std::to_string(url_.port) + url_.path +
                       ": HTTP " + std::to_string(r->status));

@@ -36,6 +36,7 @@ class MetricsProbe : public Probe {
   ProbeUrl url_;
   Duration interval_;
   std::set<std::string> direct_;
+  ConnectGrace grace_;
 };
 
 }  // namespace soak
