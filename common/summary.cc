@@ -144,7 +144,9 @@ json to_json(const Summary& s) {
                     {"errors_by_kind", w.errors_by_kind},
                     {"dropped", w.dropped},
                     {"target_rate_per_s", w.target_rate_per_s},
-                    {"restarts", w.restarts}};
+                    {"restarts", w.restarts},
+                    {"aborted", w.aborted},
+                    {"timed_out", w.timed_out}};
   }
   json culprits = json::array();
   for (const auto& c : s.culprits) {
@@ -249,6 +251,8 @@ Result<Summary> summary_from_json(const json& j) {
       get_to(*w, "dropped", ws.dropped);
       get_to(*w, "target_rate_per_s", ws.target_rate_per_s);
       get_to(*w, "restarts", ws.restarts);
+      get_to(*w, "aborted", ws.aborted);
+      get_to(*w, "timed_out", ws.timed_out);
       s.workload = ws;
     }
     for (const auto& x : j.value("culprits", json::array())) {

@@ -89,6 +89,8 @@ struct WorkloadSummary {
   std::optional<double> p999_ms, max_ms;
   double target_rate_per_s = 0;
   uint64_t restarts = 0;                           // external workloads restarted
+  uint64_t aborted = 0;      // built-in HTTP load: closed before the response by design (abort_ratio); not errors
+  uint64_t timed_out = 0;    // built-in HTTP load: gave up after the short timeout by design (timeout_ratio); not errors
 };
 
 /// One Go culprit: a goroutine stack or allocation site whose figure grew.

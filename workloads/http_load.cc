@@ -54,6 +54,8 @@ class HttpWorkload final : public Workload, public ReadingSource {
     for (size_t i = 0; i < c.errors_by_kind.size(); ++i)
       if (c.errors_by_kind[i] > 0) s.errors_by_kind[std::string(to_string(static_cast<HttpErrorKind>(i)))] = c.errors_by_kind[i];
     s.dropped = c.dropped;
+    s.aborted = c.aborted;
+    s.timed_out = c.timed_out;
     double secs = to_seconds(engine_->elapsed());
     s.rate_per_s = secs > 0 ? static_cast<double>(c.requests) / secs : 0;
     auto h = engine_->run_latency();

@@ -153,6 +153,25 @@ TEST(HttpWorkload, NoResponsesMeansNoLatencyReadingAndErrorsByKind) {
   EXPECT_FALSE(w->failure().has_value());  // errors never stop the load
 }
 
+TEST(HttpWorkload, SummaryCountsDeliberateChaosApartFromErrors) {
+  testing::HttpSlowServer server;
+  auto w = make({{"url", server.url("/slow?ms=200")},
+                 {"rate", 200},
+                 {"connections", 64},
+                 {"abort_ratio", 0.25},
+                 {"timeout_ratio", 0.25},
+                 {"timeout", "10ms"}});
+  ASSERT_TRUE(w);
+  ASSERT_TRUE(w->start({}).ok());
+  std::this_thread::sleep_for(600ms);
+  w->stop();
+  auto s = w->summary();
+  EXPECT_GT(s.aborted, 0u);
+  EXPECT_GT(s.timed_out, 0u);
+  EXPECT_EQ(s.errors, 0u);
+  EXPECT_TRUE(s.errors_by_kind.empty());
+}
+
 TEST(HttpWorkload, UnstartedWorkloadHasAnEmptySummary) {
   testing::HttpSlowServer server;
   auto w = make({{"url", server.url("/")}, {"rate", 50}});
