@@ -6,17 +6,32 @@ if [ $# -eq 0 ]; then
   echo "usage: wrapper.sh CMD [ARGS...]" >&2
   exit 2
 fi
-"$@" &
-child=$!
-forward() { kill -s "$1" "$child" 2>/dev/null; }
+# Traps first: a signal that arrives while the child starts must not kill
+# the wrapper with its default action.
+child=
+pending=
+forward() {
+  got=$1
+  if [ -n "$child" ]; then kill -s "$1" "$child" 2>/dev/null; else pending=$1; fi
+}
 trap 'forward TERM' TERM
 trap 'forward INT' INT
 trap 'forward HUP' HUP
-# wait returns early (status > 128) when a trapped signal arrives; keep
-# waiting until the child is really gone to report its own status.
+"$@" &
+child=$!
+[ -z "$pending" ] || kill -s "$pending" "$child" 2>/dev/null
+# wait returns early (status > 128) when a trapped signal arrives: wait
+# again then, until a wait returns because the child ended. The shell keeps
+# the status of its reaped child until a wait reports it.
+code=0
 while :; do
+  got=
   wait "$child"
-  code=$?
-  kill -0 "$child" 2>/dev/null || break
+  status=$?
+  # 127: the child's status was already reported (a signal arrived just
+  # after the previous wait returned); keep that status.
+  [ -n "$got" ] && [ "$status" -eq 127 ] && break
+  code=$status
+  [ -n "$got" ] || break
 done
 exit "$code"
