@@ -1,0 +1,334 @@
+// End-to-end tests of `soak run`: the real soak binary against the real
+// example service (examples/native/leaky_server) and real shell commands.
+// Every run is a few seconds long.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using ::testing::HasSubstr;
+using testing::run_command;
+using testing::TempDir;
+
+fs::path leaky_server() { return testing::build_dir() / "examples" / "native" / "leaky_server"; }
+fs::path wrapper() { return testing::source_dir() / "examples" / "native" / "wrapper.sh"; }
+
+std::vector<nlohmann::json> read_jsonl(const fs::path& p) {
+  std::vector<nlohmann::json> out;
+  std::ifstream in(p);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) out.push_back(nlohmann::json::parse(line));
+  return out;
+}
+
+std::vector<nlohmann::json> events_named(const fs::path& dir, std::string_view name) {
+  std::vector<nlohmann::json> out;
+  for (auto& e : read_jsonl(dir / "events.jsonl"))
+    if (e["event"] == name) out.push_back(e);
+  return out;
+}
+
+nlohmann::json summary_of(const fs::path& dir) {
+  return nlohmann::json::parse(testing::read_file(dir / "summary.json"));
+}
+
+std::vector<double> series(const fs::path& dir, const std::string& name) {
+  std::vector<double> v;
+  for (auto& s : read_jsonl(dir / "samples.jsonl"))
+    if (s.contains(name)) v.push_back(s[name].get<double>());
+  return v;
+}
+
+// Processes (not zombies) whose process group is `pgid`.
+std::vector<pid_t> group_members(pid_t pgid) {
+  std::vector<pid_t> out;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    std::string name = e.path().filename();
+    if (name.empty() || !isdigit(name[0])) continue;
+    std::ifstream in(e.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto close = text.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(text.substr(close + 2));
+    std::string state;
+    long ppid = 0, pgrp = 0;
+    rest >> state >> ppid >> pgrp;
+    if (pgrp == pgid && state != "Z" && state != "X") out.push_back(std::stoi(name));
+  }
+  return out;
+}
+
+std::vector<pid_t> wait_group_gone(pid_t pgid) {
+  for (int i = 0; i < 100; ++i) {
+    auto m = group_members(pgid);
+    if (m.empty()) return m;
+    std::this_thread::sleep_for(20ms);
+  }
+  return group_members(pgid);
+}
+
+std::vector<std::string> soak_run(const fs::path& out, std::vector<std::string> args,
+                                  std::vector<std::string> command) {
+  std::vector<std::string> argv = {testing::soak_binary().string(), "run", "--out", out.string(),
+                                   "--interval", "200ms", "--style", "basic"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back("--");
+  argv.insert(argv.end(), command.begin(), command.end());
+  return argv;
+}
+
+std::vector<std::string> server(int port, std::vector<std::string> extra = {}) {
+  std::vector<std::string> c = {leaky_server().string(), "--port", std::to_string(port)};
+  c.insert(c.end(), extra.begin(), extra.end());
+  return c;
+}
+
+std::string ready_url(int port) { return "http://127.0.0.1:" + std::to_string(port) + "/healthz"; }
+
+TEST(RunE2ETest, HealthyServicePassesAndTheRunDirectoryIsComplete) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "3s", "--ready", ready_url(port), "--budget", "rss<=256MiB"},
+                                server(port)));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("PASS"));
+  EXPECT_THAT(r.out, HasSubstr((tmp / "out").string()));
+  for (const char* f : {"run.json", "samples.jsonl", "events.jsonl", "sut.log", "summary.json"})
+    EXPECT_TRUE(fs::exists(tmp / "out" / f)) << f;
+  auto run = nlohmann::json::parse(testing::read_file(tmp / "out" / "run.json"));
+  EXPECT_EQ(run["schema"], "soak.run/v1");
+  EXPECT_EQ(run["budgets"], nlohmann::json::array({"rss<=256MiB"}));
+  EXPECT_DOUBLE_EQ(run["interval_s"].get<double>(), 0.2);
+  EXPECT_GT(run["pid"].get<int>(), 0);
+  EXPECT_THAT(testing::read_file(tmp / "out" / "sut.log"), HasSubstr("listening on 127.0.0.1:"));
+  EXPECT_EQ(events_named(tmp / "out", "ready").size(), 1u);
+  EXPECT_EQ(events_named(tmp / "out", "warmup_end").size(), 1u);
+  EXPECT_EQ(events_named(tmp / "out", "sut_stopped").size(), 1u);
+  EXPECT_TRUE(events_named(tmp / "out", "sut_exited").empty());
+  auto end = events_named(tmp / "out", "run_end");
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_EQ(end[0]["reason"], "duration");
+  EXPECT_GE(series(tmp / "out", "rss_bytes").size(), 10u);
+  auto s = summary_of(tmp / "out");
+  EXPECT_EQ(s["status"], "pass");
+  EXPECT_EQ(s["exit_code"], 0);
+  // The SUT's group is gone once soak has returned.
+  EXPECT_TRUE(group_members(run["pid"].get<int>()).empty());
+}
+
+TEST(RunE2ETest, LeakingServiceRecordsGrowthAndFailsALevelBudget) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "3s", "--ready", ready_url(port), "--budget", "rss<=24MiB"},
+                                server(port, {"--leak", "memory", "--leak-bytes", "1048576", "--leak-per-s", "12"})));
+  ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
+  auto rss = series(tmp / "out", "rss_bytes");
+  ASSERT_GE(rss.size(), 5u);
+  EXPECT_GT(rss.back() - rss.front(), 16.0 * 1024 * 1024);
+  auto s = summary_of(tmp / "out");
+  EXPECT_EQ(s["status"], "fail");
+  ASSERT_EQ(s["budgets"].size(), 1u);
+  EXPECT_EQ(s["budgets"][0]["verdict"], "fail");
+}
+
+TEST(RunE2ETest, ASutThatCrashesMidRunIsASutFailureWithDataKept) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "20s", "--ready", ready_url(port)},
+                                server(port, {"--crash-after", "1"})));
+  ASSERT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exited with code 42"));
+  auto ex = events_named(tmp / "out", "sut_exited");
+  ASSERT_EQ(ex.size(), 1u);
+  EXPECT_EQ(ex[0]["code"], 42);
+  EXPECT_EQ(ex[0]["oom_killed"], false);
+  EXPECT_EQ(events_named(tmp / "out", "run_end")[0]["reason"], "sut_exited");
+  EXPECT_FALSE(series(tmp / "out", "rss_bytes").empty());
+  auto s = summary_of(tmp / "out");
+  EXPECT_EQ(s["status"], "sut_failed");
+  EXPECT_EQ(s["exit_code"], 3);
+  EXPECT_EQ(s["sut"]["exit"]["code"], 42);
+}
+
+TEST(RunE2ETest, NeverReadyTimesOutWithTheLogTailInTheMessage) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "5s", "--ready", "tcp:127.0.0.1:" + std::to_string(port),
+                                 "--ready-timeout", "1s"},
+                                {"/bin/sh", "-c", "echo booting-marker-1; echo warming-marker-2 >&2; sleep 30"}));
+  ASSERT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not ready"));
+  EXPECT_THAT(r.err, HasSubstr("booting-marker-1"));
+  EXPECT_THAT(r.err, HasSubstr("warming-marker-2"));
+  EXPECT_EQ(events_named(tmp / "out", "ready_timeout").size(), 1u);
+  EXPECT_EQ(events_named(tmp / "out", "run_end")[0]["reason"], "sut_not_ready");
+  EXPECT_EQ(summary_of(tmp / "out")["status"], "sut_failed");
+}
+
+TEST(RunE2ETest, LeakyServerNeverReadyOverHttp) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "5s", "--ready", ready_url(port), "--ready-timeout", "1s"},
+                                server(port, {"--never-ready"})));
+  ASSERT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("last lines of"));
+}
+
+TEST(RunE2ETest, ExitingBeforeReadyFailsAtOnceWithItsCode) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "5s", "--ready", "tcp:127.0.0.1:" + std::to_string(port),
+                                 "--ready-timeout", "60s"},
+                                {"/bin/sh", "-c", "echo config-broken-marker >&2; exit 7"}),
+                       30);
+  ASSERT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("exited with code 7 before it was ready"));
+  EXPECT_THAT(r.err, HasSubstr("config-broken-marker"));
+}
+
+TEST(RunE2ETest, LogReadinessWaitsForTheLine) {
+  TempDir tmp;
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "1s", "--ready", "log:now serving"},
+                                {"/bin/sh", "-c", "sleep 0.5; echo now serving; sleep 30"}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto ready = events_named(tmp / "out", "ready");
+  ASSERT_EQ(ready.size(), 1u);
+  EXPECT_GE(ready[0]["t"].get<double>(), 0.5);
+}
+
+TEST(RunE2ETest, AWrappedServiceIsSampledAsATree) {
+  TempDir tmp;
+  int port = testing::free_port();
+  std::vector<std::string> cmd = {wrapper().string()};
+  auto s = server(port, {"--leak", "threads", "--leak-per-s", "5"});
+  cmd.insert(cmd.end(), s.begin(), s.end());
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "2s", "--ready", ready_url(port)}, cmd));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto threads = series(tmp / "out", "threads");
+  ASSERT_FALSE(threads.empty());
+  // The shell has one thread; the server's leaked threads count too.
+  EXPECT_GE(threads.back(), threads.front() + 5);
+  auto run = nlohmann::json::parse(testing::read_file(tmp / "out" / "run.json"));
+  EXPECT_TRUE(wait_group_gone(run["pid"].get<int>()).empty());
+}
+
+// Runs soak in the background, sends `sig` once it is ready, and checks the
+// interrupted ending.
+void interrupt_test(int sig) {
+  TempDir tmp;
+  int port = testing::free_port();
+  fs::path out = tmp / "out";
+  auto argv = soak_run(out, {"--duration", "60s", "--ready", ready_url(port), "--workload",
+                             "cmd:echo $$; sleep 100"},
+                       server(port));
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open((tmp / "soak.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fd, 2);
+    int fo = ::open((tmp / "soak.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fo, 1);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  ASSERT_GT(pid, 0);
+  bool started = false;
+  for (int i = 0; i < 300 && !started; ++i) {
+    std::this_thread::sleep_for(20ms);
+    if (fs::exists(out / "events.jsonl"))
+      started = !events_named(out, "workload_started").empty() && fs::file_size(out / "workload.log") > 0;
+  }
+  ASSERT_TRUE(started) << testing::read_file(tmp / "soak.err");
+  std::this_thread::sleep_for(500ms);
+  int sut_pid = events_named(out, "launched")[0]["pid"];
+  int workload_pgid = std::stoi(testing::read_file(out / "workload.log"));
+  ::kill(pid, sig);
+  int status = 0;
+  for (int i = 0; i < 1000 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
+  if (::waitpid(pid, &status, WNOHANG) == 0 && !WIFEXITED(status)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    FAIL() << "soak did not end after the signal";
+  }
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130) << testing::read_file(tmp / "soak.err");
+  auto s = summary_of(out);
+  EXPECT_EQ(s["status"], "interrupted");
+  EXPECT_EQ(s["exit_code"], 130);
+  auto intr = events_named(out, "interrupted");
+  ASSERT_EQ(intr.size(), 1u);
+  EXPECT_EQ(intr[0]["signal"], sig == SIGINT ? "SIGINT" : "SIGTERM");
+  EXPECT_EQ(events_named(out, "run_end")[0]["reason"], "interrupted");
+  EXPECT_FALSE(series(out, "rss_bytes").empty());
+  EXPECT_TRUE(wait_group_gone(sut_pid).empty()) << "SUT processes survived";
+  EXPECT_TRUE(wait_group_gone(workload_pgid).empty()) << "workload processes survived";
+}
+
+TEST(RunE2ETest, SigintStopsTheRunWithPartialResultsAndNoSurvivors) { interrupt_test(SIGINT); }
+TEST(RunE2ETest, SigtermStopsTheRunWithPartialResultsAndNoSurvivors) { interrupt_test(SIGTERM); }
+
+TEST(RunE2ETest, AnExternalWorkloadIsRestartedWhenItEndsEarly) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "4s", "--ready", ready_url(port), "--workload",
+                                 "cmd:echo load {url} {duration_s}; sleep 1.2"},
+                                server(port)));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_GE(events_named(tmp / "out", "workload_restarted").size(), 2u);
+  EXPECT_THAT(testing::read_file(tmp / "out" / "workload.log"),
+              HasSubstr("load " + ready_url(port) + " 4\n"));
+  auto end = events_named(tmp / "out", "workload_end");
+  ASSERT_EQ(end.size(), 1u);
+  EXPECT_GE(end[0]["summary"]["restarts"].get<int>(), 2);
+}
+
+TEST(RunE2ETest, AnExternalWorkloadThatKeepsDyingEndsTheRun) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "30s", "--ready", ready_url(port), "--workload",
+                                              "cmd:echo cannot-connect-marker; exit 2"},
+                                server(port)));
+  ASSERT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("5 times in a row"));
+  EXPECT_FALSE(events_named(tmp / "out", "workload_failed").empty());
+  EXPECT_EQ(events_named(tmp / "out", "run_end")[0]["reason"], "workload_failed");
+  EXPECT_TRUE(fs::exists(tmp / "out" / "summary.json"));
+  EXPECT_FALSE(series(tmp / "out", "rss_bytes").empty());
+}
+
+TEST(RunE2ETest, ANonEmptyOutputDirectoryIsRefused) {
+  TempDir tmp;
+  fs::create_directories(tmp / "out");
+  testing::write_file(tmp / "out" / "keep.txt", "x");
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "1s"}, {"/bin/sleep", "10"}));
+  EXPECT_EQ(r.exit_code, 2) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("not empty"));
+  EXPECT_EQ(testing::read_file(tmp / "out" / "keep.txt"), "x");
+}
+
+}  // namespace
+}  // namespace soak
