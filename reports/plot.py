@@ -256,10 +256,19 @@ def plot_series(Figure, name, data, out_path):
                 ax.plot([start / div, end / div], [ys, ys + bs * (end - start) / 3600.0],
                         color="#bf8700", lw=1.6, ls="--",
                         label="budget %s%s" % (b.get("spec", ""), note), zorder=5)
+    lo_v, hi_v = (min(v), max(v)) if v else (0.0, 0.0)
+    span = max(hi_v - lo_v, abs(hi_v) * 0.05, 1e-9)
     for b in budgets:
         if b.get("kind") == "level" and b.get("limit") is not None:
-            ax.axhline(b["limit"], color="#bf8700", lw=1.6, ls="--",
-                       label="budget %s" % b.get("spec", ""), zorder=5)
+            limit = b["limit"]
+            if lo_v - span <= limit <= hi_v + 2 * span:
+                ax.axhline(limit, color="#bf8700", lw=1.6, ls="--",
+                           label="budget %s" % b.get("spec", ""), zorder=5)
+            else:
+                # Far from the data: drawing it would flatten the series to a line.
+                ax.plot([], [], color="#bf8700", lw=1.6, ls="--",
+                        label="budget %s (off scale; max seen %s)"
+                        % (b.get("spec", ""), fmt_value(hi_v, unit)))
 
     seen = set()
     for e in data.get("events", []) or []:
