@@ -2,7 +2,7 @@
 // summary.md, summary.json) for a 2 h and a 24 h run sampled every second
 // with 10 series. Targets: < 5 s and < 20 s including plotting.
 //
-//   ninja -C build report_bench && build/report_bench
+//   ninja -C build report_bench && build/bench/report_bench
 #include <benchmark/benchmark.h>
 
 #include <cmath>
