@@ -102,10 +102,13 @@ struct Stack {
   double before = 0, after = 0;
 };
 
-std::vector<Culprit> rank(std::map<std::string, Stack>& stacks, const std::string& kind, size_t top_n) {
+// `min_growth`: smaller growth is noise (a connection opened between the
+// captures, one heap sample more), and a healthy run should name nobody.
+std::vector<Culprit> rank(std::map<std::string, Stack>& stacks, const std::string& kind, size_t top_n,
+                          double min_growth) {
   std::vector<Stack*> grew;
   for (auto& [k, s] : stacks)
-    if (s.after > s.before && !s.frames.empty()) grew.push_back(&s);
+    if (s.after - s.before >= min_growth && !s.frames.empty()) grew.push_back(&s);
   std::sort(grew.begin(), grew.end(), [](const Stack* a, const Stack* b) {
     return a->after - a->before > b->after - b->before;
   });
@@ -146,7 +149,7 @@ std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, si
     };
     if (gprofs.size() > 1) add(gprofs.front(), false);
     add(gprofs.back(), true);
-    auto g = rank(stacks, "goroutines", top_n);
+    auto g = rank(stacks, "goroutines", top_n, /*min_growth=*/2);
     out.insert(out.end(), g.begin(), g.end());
   }
 
@@ -154,9 +157,11 @@ std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, si
   auto hprofs = list_profiles(profiles_dir, "heap");
   if (!hprofs.empty()) {
     std::map<std::string, Stack> stacks;
+    double rate = 0;  // "@ heap/N": about two samples' worth of bytes
     auto add = [&](const ProfileFile& pf, bool after) {
       auto p = parse_heap_profile(read_all(pf.path));
       if (!p) return;
+      rate = std::max(rate, static_cast<double>(p->sampling_rate));
       for (auto& r : p->records) {
         auto& s = stacks[stack_key(r.frames)];
         if (s.frames.empty()) s.frames = r.frames;
@@ -165,7 +170,7 @@ std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, si
     };
     if (hprofs.size() > 1) add(hprofs.front(), false);
     add(hprofs.back(), true);
-    auto h = rank(stacks, "heap", top_n);
+    auto h = rank(stacks, "heap", top_n, /*min_growth=*/std::max(1.0, rate));
     out.insert(out.end(), h.begin(), h.end());
   }
   return out;
