@@ -130,6 +130,7 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
   auto budgets = budget_flags(f.budgets);
   if (!budgets) return budgets.error();
   c.budgets = merge_budgets(c.budgets, *budgets);
+  for (const auto& b : *budgets) c.budget_origins[b.spec] = "--budget";
   if (given("--confidence")) {
     auto v = confidence_flag(f.confidence);
     if (!v) return v.error();

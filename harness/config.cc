@@ -194,10 +194,12 @@ Status apply_probes(const json& p, RunConfig& c) {
 
 Status apply_budgets(const json& b, RunConfig& c) {
   std::vector<Budget> out;
+  std::map<std::string, std::string> origins;
   auto add = [&](const std::string& path, const std::string& spec) -> Status {
     auto r = parse_budget(spec);
     if (!r) return make_error(fmt::format("{}: \"{}\": {}", path, spec, r.message()));
     out.push_back(*r);
+    origins[spec] = path;
     return Status::Ok();
   };
   if (b.is_array()) {
@@ -228,6 +230,7 @@ Status apply_budgets(const json& b, RunConfig& c) {
     return wrong_type("budgets", "an object like {\"rss\": \"2MiB/h\"} or an array of specs", b);
   }
   c.budgets = std::move(out);
+  c.budget_origins = std::move(origins);
   return Status::Ok();
 }
 

@@ -49,6 +49,9 @@ struct RunConfig {
   Style style = Style::kAuto;
   // judging
   std::vector<Budget> budgets;
+  /// Where each budget spec came from, for messages: "--budget" or a config
+  /// path such as "budgets.rss[1]". Specs without an entry say "budget".
+  std::map<std::string, std::string> budget_origins;
   double confidence = 0.99;
   bool strict = false;
   bool fail_fast = false;

@@ -123,18 +123,23 @@ Status check_budgets(const RunConfig& c, const Producible& p) {
     return p.series.count(s) > 0 || (p.prom && s.starts_with("prom:"));
   };
   for (const auto& b : c.budgets) {
+    // `--budget "x=1/h": ...` or `budgets.x: "x=1/h": ...`, as the parse errors read.
+    auto it = c.budget_origins.find(b.spec);
+    std::string who = it == c.budget_origins.end() ? fmt::format("budget \"{}\"", b.spec)
+                      : it->second.starts_with("--") ? fmt::format("{} \"{}\"", it->second, b.spec)
+                                                      : fmt::format("{}: \"{}\"", it->second, b.spec);
     auto r = resolve_budget_target(b.target, available);
     if (!r) {
       std::string hint;
       if (b.target.starts_with("prom:") && !c.metrics_url) hint = " (prom: series need --metrics URL)";
       else if ((b.target == "goroutines" || b.target.starts_with("go_")) && !c.go_url && !c.gctrace)
         hint = " (Go series need --go URL or --gctrace)";
-      return make_error(fmt::format("budget \"{}\": {}{}", b.spec, r.message(), hint));
+      return make_error(fmt::format("{}: {}{}", who, r.message(), hint));
     }
     if (b.per_request() && !available("requests"))
-      return make_error(fmt::format("budget \"{}\": per-request budgets need a workload that counts requests "
+      return make_error(fmt::format("{}: per-request budgets need a workload that counts requests "
                                     "(--workload http://...)",
-                                    b.spec));
+                                    who));
   }
   return Status::Ok();
 }

@@ -125,6 +125,17 @@ TEST(ValidateTest, BudgetsNeedAProducer) {
   EXPECT_THAT(error_of(c), HasSubstr("budget \"latency_p99<=100\": no probe produces"));
 }
 
+TEST(ValidateTest, BudgetErrorsNameTheFlagOrConfigPath) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  ASSERT_TRUE(apply_config_json(nlohmann::json{{"budgets", {{"goroutines", "0/h"}}}}, c).ok());
+  EXPECT_THAT(error_of(c), ::testing::StartsWith("budgets.goroutines: \"goroutines=0/h\": no probe produces"));
+  c = good(dir);
+  c.budgets = {budget("sockets=1/h"), budget("goroutines=0/h")};
+  c.budget_origins["goroutines=0/h"] = "--budget";
+  EXPECT_THAT(error_of(c), ::testing::StartsWith("--budget \"goroutines=0/h\": no probe produces"));
+}
+
 TEST(ValidateTest, ProcessSeriesBudgetsPass) {
   TempDir dir;
   RunConfig c = good(dir);

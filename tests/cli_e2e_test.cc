@@ -71,7 +71,7 @@ TEST_F(CliE2eTest, BadFlags) {
   expect_usage_error(run_soak({"run", "--duration", "5s", "--out", out().string(), "--rate", "10"}),
                      "--rate: needs a built-in HTTP workload");
   expect_usage_error(run_soak({"run", "--duration", "5s", "--out", out().string(), "--budget", "goroutines=0/h"}),
-                     "no probe produces series \"goroutines\"");
+                     "--budget \"goroutines=0/h\": no probe produces series \"goroutines\"");
   expect_usage_error(run_soak({"run", "--duration", "5s", "--out", out().string()}, false), "no SUT command");
   expect_usage_error(run_soak({"frobnicate"}, false), "frobnicate");
 }
