@@ -76,7 +76,14 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
 }
 
 double default_block_s(double interval_s, double span_s, size_t max_blocks) {
-  double b = std::max(30.0, 3 * interval_s);
+  // 30 s blocks (DETECTION.md 2.2), shortened for short runs so that about
+  // kShortRunBlocks remain: a 40 s run with a blatant leak must still be
+  // judged. A block always spans at least 3 sampling intervals; the
+  // residual-autocorrelation check lengthens blocks again where a cycle is
+  // longer than the block, and the Hamed-Rao/AR(1) corrections account for
+  // what correlation remains.
+  constexpr double kShortRunBlocks = 24;
+  double b = std::max(std::min(30.0, span_s / kShortRunBlocks), 3 * interval_s);
   if (span_s / b > static_cast<double>(max_blocks)) b = span_s / static_cast<double>(max_blocks);
   return b;
 }

@@ -35,7 +35,8 @@ struct Blocks {
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
                    double block_s, Signal signal);
 
-/// Default block length: 30 s, at least 3 sampling intervals, and long
+/// Default block length: 30 s (shorter for runs under 12 min, so about 24
+/// blocks remain), at least 3 sampling intervals, and long
 /// enough that `span_s` holds at most `max_blocks` blocks.
 double default_block_s(double interval_s, double span_s, size_t max_blocks = 800);
 
