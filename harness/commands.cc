@@ -79,7 +79,12 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   AnalysisOptions ao;
   if (options.confidence) ao.confidence = *options.confidence;
   else if (auto it = run.find("confidence"); it != run.end() && it->is_number()) ao.confidence = it->get<double>();
-  if (auto it = run.find("warmup"); it != run.end() && it->is_number()) ao.warmup_s = it->get<double>();
+  // run.json "warmup" counts from readiness (as --warmup does); the analysis
+  // wants seconds since launch, like `soak run` gives it.
+  if (auto it = run.find("warmup"); it != run.end() && it->is_number()) {
+    const Event* ready = data->find_event("ready");
+    ao.warmup_s = (ready ? ready->t : 0.0) + it->get<double>();
+  }
   if (const Event* end = data->find_event("run_end")) ao.end_s = end->t;
 
   Judgement judgement = judge_run(*data, budgets, ao);

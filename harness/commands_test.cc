@@ -82,6 +82,16 @@ TEST(CheckCommandTest, ACrashedRunIsStillJudgedAndExits3) {
   EXPECT_THAT(out.str(), HasSubstr("killed by SIGKILL (OOM killer)"));
 }
 
+TEST(CheckCommandTest, AFixedWarmupCountsFromReadiness) {
+  TempDir dir;
+  make_run(dir, R"({"schema": "soak.run/v1", "interval_s": 1.0, "warmup": 20, "budgets": ["rss<=1GiB"]})",
+           "{\"t\": 5.0, \"event\": \"ready\"}\n");
+  auto s = judge_run_dir(dir.path(), {});
+  ASSERT_TRUE(s.ok()) << s.message();
+  ASSERT_TRUE(s->warmup_s);
+  EXPECT_DOUBLE_EQ(*s->warmup_s, 25.0);
+}
+
 TEST(CheckCommandTest, InterruptedRunExits130) {
   TempDir dir;
   make_run(dir, kMinimalRun, "{\"t\": 0.3, \"event\": \"ready\"}\n{\"t\": 100, \"event\": \"interrupted\", \"signal\": \"SIGINT\"}\n");
