@@ -1,0 +1,148 @@
+// Harness overhead: runs `soak run` against the native example service and
+// samples the harness process itself (not the SUT) once a second from /proc.
+// Prints the harness's CPU share of one core and its RSS min/median/max.
+// Targets (docs/probes-proc.md): < 0.1 % of a core, flat RSS < 30 MiB.
+//
+//   harness_overhead [--duration 60s] [--soak PATH] [--server PATH]
+//
+// A plain driver, not a Google Benchmark: the figure is one long
+// measurement, not a repeated micro-operation.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/units.h"
+#include "probes/proc.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Point {
+  double t;      // seconds since launch
+  double cpu_s;  // utime + stime of the harness process
+  double rss;    // VmRSS bytes
+};
+
+[[noreturn]] void usage(const std::string& why) {
+  std::fprintf(stderr, "harness_overhead: %s\n", why.c_str());
+  std::fprintf(stderr, "usage: harness_overhead [--duration 60s] [--soak PATH] [--server PATH]\n");
+  std::exit(2);
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  soak::Duration duration = std::chrono::seconds(60);
+  fs::path soak = fs::path(SOAK_BENCH_BUILD_DIR) / "soak";
+  fs::path server = fs::path(SOAK_BENCH_BUILD_DIR) / "examples/native/leaky_server";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (i + 1 >= argc) usage(a + ": missing value");
+    std::string v = argv[++i];
+    if (a == "--duration") {
+      auto d = soak::parse_duration(v);
+      if (!d) usage("--duration \"" + v + "\": " + d.message());
+      duration = *d;
+    } else if (a == "--soak") {
+      soak = v;
+    } else if (a == "--server") {
+      server = v;
+    } else {
+      usage("unknown argument \"" + a + "\"");
+    }
+  }
+  for (const auto& p : {soak, server}) {
+    if (::access(p.c_str(), X_OK) != 0) usage(p.string() + ": not an executable (build it first)");
+  }
+
+  char tmpl[] = "/tmp/soak-overhead-XXXXXX";
+  if (!::mkdtemp(tmpl)) usage("cannot create a temporary directory");
+  fs::path tmp = tmpl;
+  fs::path out = tmp / "run";
+  fs::path log = tmp / "soak.log";
+  std::string duration_s = std::to_string(static_cast<long>(soak::to_seconds(duration))) + "s";
+  std::vector<std::string> args = {soak.string(), "run",        "--duration", duration_s,
+                                   "--interval",  "1s",         "--out",      out.string(),
+                                   "--",          server.string(), "--port",  "0"};
+  std::printf("running:");
+  for (const auto& a : args) std::printf(" %s", a.c_str());
+  std::printf("\n");
+  std::fflush(stdout);
+
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    std::vector<char*> cargs;
+    for (auto& a : args) cargs.push_back(a.data());
+    cargs.push_back(nullptr);
+    ::execv(cargs[0], cargs.data());
+    ::_exit(127);
+  }
+
+  soak::ProcReader reader;
+  std::vector<Point> points;
+  int status = 0;
+  for (int k = 0;; ++k) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) break;
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    auto st = reader.stat(pid);
+    auto ss = reader.status(pid);
+    if (st && *st && ss && *ss && (*st)->state != 'Z') {
+      double cpu = static_cast<double>((*st)->utime_ticks + (*st)->stime_ticks) /
+                   reader.ticks_per_second();
+      points.push_back({t, cpu, (*ss)->rss_bytes});
+    }
+    std::this_thread::sleep_until(start + std::chrono::seconds(k + 1));
+  }
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  std::printf("soak exited with %d after %.1f s (log: %s)\n", code, wall, log.c_str());
+  if (points.size() < 3) {
+    std::printf("too few samples of the harness (%zu): did `soak run` start?\n", points.size());
+    return 1;
+  }
+  // CPU over the whole sampled span, and over the steady part (after the
+  // first 5 s of start-up: launch, readiness, first fsyncs).
+  const Point& first = points.front();
+  const Point& last = points.back();
+  double share = (last.cpu_s - first.cpu_s) / (last.t - first.t);
+  auto steady = std::find_if(points.begin(), points.end(), [](const Point& p) { return p.t >= 5; });
+  std::vector<double> rss;
+  for (const auto& p : points) rss.push_back(p.rss / (1024.0 * 1024.0));
+  std::printf("samples: %zu over %.1f s\n", points.size(), last.t - first.t);
+  std::printf("harness CPU: %.3f %% of one core (whole run, %.2f s CPU)\n", share * 100,
+              last.cpu_s - first.cpu_s);
+  if (steady != points.end() && last.t - steady->t > 1) {
+    std::printf("harness CPU: %.3f %% of one core (after 5 s)\n",
+                (last.cpu_s - steady->cpu_s) / (last.t - steady->t) * 100);
+  }
+  std::printf("harness RSS: min %.1f MiB, median %.1f MiB, max %.1f MiB\n",
+              *std::min_element(rss.begin(), rss.end()), median(rss),
+              *std::max_element(rss.begin(), rss.end()));
+  std::printf("clock tick: %.0f Hz (CPU resolution %.3f s)\n", reader.ticks_per_second(),
+              1 / reader.ticks_per_second());
+  // Keep the run directory when soak failed, for a look at its log.
+  std::error_code ec;
+  if (code == 0 && !std::getenv("SOAK_KEEP_TEST_DIRS")) fs::remove_all(tmp, ec);
+  return 0;
+}
