@@ -19,6 +19,7 @@
 #include "analysis/early.h"
 #include "analysis/summarize.h"
 #include "common/exit_codes.h"
+#include "harness/early_looks.h"
 #include "harness/launcher.h"
 #include "harness/log_capture.h"
 #include "harness/progress.h"
@@ -294,8 +295,9 @@ std::string Run::end_reason_loop() {
   if (config_.warmup) warmup_at = to_seconds(*config_.warmup);
   else warmup_at = 0.10 * total_s;  // auto: the profile baseline at 10 %
   if (config_.fail_fast) {
-    look_every_s_ = std::max(60.0, total_s / 20);
-    looks_planned_ = static_cast<int>(total_s / look_every_s_);
+    LookPlan plan = plan_looks(config_.duration);
+    look_every_s_ = plan.every_s;
+    looks_planned_ = plan.planned;
   }
   while (true) {
     double since = elapsed_since_ready();

@@ -320,6 +320,51 @@ TEST(RunE2ETest, AnExternalWorkloadThatKeepsDyingEndsTheRun) {
   EXPECT_FALSE(series(tmp / "out", "rss_bytes").empty());
 }
 
+TEST(RunE2ETest, TheBuiltInLoadDrivesPerRequestGrowth) {
+  TempDir tmp;
+  int port = testing::free_port();
+  auto r = run_command(soak_run(tmp / "out",
+                                {"--duration", "3s", "--ready", ready_url(port), "--workload",
+                                 "http://127.0.0.1:" + std::to_string(port) + "/api", "--rate", "100"},
+                                server(port, {"--leak", "memory", "--leak-bytes", "65536"})));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  auto requests = series(tmp / "out", "requests");
+  ASSERT_FALSE(requests.empty());
+  EXPECT_GE(requests.back(), 150);
+  auto rss = series(tmp / "out", "rss_bytes");
+  // ~64 KiB per request: growth follows the load.
+  EXPECT_GT(rss.back() - rss.front(), 0.5 * 65536 * requests.back());
+  auto s = summary_of(tmp / "out");
+  EXPECT_GE(s["workload"]["requests"].get<double>(), 150);
+}
+
+TEST(RunE2ETest, EnvironmentAndGctraceReachTheSut) {
+  TempDir tmp;
+  auto r = run_command(soak_run(tmp / "out", {"--duration", "1s", "--env", "GODEBUG=madvdontneed=1", "--env",
+                                              "SOAK_E2E_MARK=yes", "--gctrace"},
+                                {"/bin/sh", "-c", "echo \"GODEBUG=$GODEBUG MARK=$SOAK_E2E_MARK\"; sleep 30"}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(testing::read_file(tmp / "out" / "sut.log"),
+              HasSubstr("GODEBUG=madvdontneed=1,gctrace=1 MARK=yes"));
+}
+
+TEST(RunE2ETest, TheSutLogIsCappedWithoutBlockingTheSut) {
+  TempDir tmp;
+  testing::write_file(tmp / "soak.json", R"({"sut": {"log_limit": 4096}})");
+  auto r = run_command(soak_run(tmp / "out", {"--config", (tmp / "soak.json").string(), "--duration", "2s"},
+                                {"/bin/sh", "-c",
+                                 "yes chatty-line | head -c 5000000; touch " + (tmp / "done").string() +
+                                     "; sleep 30"}));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(fs::file_size(tmp / "out" / "sut.log"), 4096u);
+  EXPECT_TRUE(fs::exists(tmp / "done")) << "the SUT blocked on its full output pipe";
+  auto capped = events_named(tmp / "out", "sut_log_capped");
+  ASSERT_EQ(capped.size(), 1u);
+  EXPECT_EQ(capped[0]["limit_bytes"], 4096);
+  auto s = summary_of(tmp / "out");
+  EXPECT_THAT(s["warnings"].dump(), HasSubstr("sut.log"));
+}
+
 TEST(RunE2ETest, ANonEmptyOutputDirectoryIsRefused) {
   TempDir tmp;
   fs::create_directories(tmp / "out");
