@@ -536,7 +536,11 @@ int Run::finish() {
   dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s)}});
 
   // Judge, summarise, report.
-  RunData data = dir_->snapshot();
+  // Judge what is on disk, as `soak check` will, so both agree; the
+  // in-memory copy only if the files cannot be read back.
+  auto loaded = load_run_dir(dir_->path());
+  RunData data = loaded ? std::move(*loaded) : dir_->snapshot();
+  if (!loaded) warnings_.push_back("run directory could not be read back: " + loaded.message());
   AnalysisOptions opt;
   opt.confidence = config_.confidence;
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
