@@ -288,6 +288,71 @@ void interrupt_test(int sig) {
 }
 
 TEST(RunE2ETest, SigintStopsTheRunWithPartialResultsAndNoSurvivors) { interrupt_test(SIGINT); }
+
+// Starts soak in the background with stdout/stderr into files under `tmp`.
+pid_t spawn_soak(const TempDir& tmp, std::vector<std::string> argv) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int fe = ::open((tmp / "soak.err").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int fo = ::open((tmp / "soak.out").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(fe, 2);
+    ::dup2(fo, 1);
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  for (int i = 0; i < 1000 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
+  if (::kill(pid, 0) == 0 && ::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(RunE2ETest, SigintWhileWaitingForReadinessStillEndsCleanly) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  pid_t pid = spawn_soak(tmp, soak_run(out, {"--duration", "10s", "--ready", "log:never-printed"},
+                                       {"/bin/sh", "-c", "echo starting; sleep 100"}));
+  bool launched = false;
+  for (int i = 0; i < 300 && !launched; ++i) {
+    std::this_thread::sleep_for(20ms);
+    launched = fs::exists(out / "events.jsonl") && !events_named(out, "launched").empty();
+  }
+  ASSERT_TRUE(launched);
+  int sut = events_named(out, "launched")[0]["pid"];
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid), 130) << testing::read_file(tmp / "soak.err");
+  EXPECT_EQ(summary_of(out)["status"], "interrupted");
+  EXPECT_TRUE(wait_group_gone(sut).empty());
+}
+
+TEST(RunE2ETest, TheSutDiesWhenTheHarnessIsKilled) {
+  TempDir tmp;
+  int port = testing::free_port();
+  fs::path out = tmp / "out";
+  pid_t pid = spawn_soak(tmp, soak_run(out, {"--duration", "60s", "--ready", ready_url(port)}, server(port)));
+  bool ready = false;
+  for (int i = 0; i < 300 && !ready; ++i) {
+    std::this_thread::sleep_for(20ms);
+    ready = fs::exists(out / "events.jsonl") && !events_named(out, "ready").empty();
+  }
+  ASSERT_TRUE(ready) << testing::read_file(tmp / "soak.err");
+  int sut = events_named(out, "launched")[0]["pid"];
+  ::kill(pid, SIGKILL);  // no cleanup code runs: only the death signal
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_TRUE(wait_group_gone(sut).empty()) << "the SUT outlived a SIGKILLed harness";
+  // What was written so far is still readable.
+  EXPECT_FALSE(series(out, "rss_bytes").empty());
+}
 TEST(RunE2ETest, SigtermStopsTheRunWithPartialResultsAndNoSurvivors) { interrupt_test(SIGTERM); }
 
 TEST(RunE2ETest, AnExternalWorkloadIsRestartedWhenItEndsEarly) {
