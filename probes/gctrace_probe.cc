@@ -2,10 +2,11 @@
 
 namespace soak {
 
-GcTraceProbe::GcTraceProbe(Duration interval, size_t max_pending)
-    : interval_(interval), max_pending_(max_pending) {}
+GcTraceProbe::GcTraceProbe(Duration interval, size_t max_pending, bool emit_cycles)
+    : interval_(interval), max_pending_(max_pending), emit_cycles_(emit_cycles) {}
 
 std::vector<std::string> GcTraceProbe::series() const {
+  if (!emit_cycles_) return {"go_heap_live_bytes", "go_gc_cpu_fraction"};
   return {"go_heap_live_bytes", "go_gc_cycles", "go_gc_cpu_fraction"};
 }
 
@@ -18,7 +19,7 @@ void GcTraceProbe::on_line(std::string_view line, bool is_stderr, double t) {
   if (!g) return;
   // gctrace's MB are MiB (the runtime shifts bytes right by 20).
   pending_.push_back({"go_heap_live_bytes", g->heap_live_mib * 1048576.0, t});
-  pending_.push_back({"go_gc_cycles", static_cast<double>(g->cycle), t});
+  if (emit_cycles_) pending_.push_back({"go_gc_cycles", static_cast<double>(g->cycle), t});
   pending_.push_back({"go_gc_cpu_fraction", g->cpu_percent / 100.0, t});
   while (pending_.size() > max_pending_) {
     pending_.pop_front();

@@ -13,12 +13,14 @@ namespace soak {
 
 class GcTraceProbe : public Probe, public LogObserver {
  public:
-  explicit GcTraceProbe(Duration interval, size_t max_pending = 100000);
+  /// `emit_cycles` false when another probe (go, from NumGC) is the source
+  /// of go_gc_cycles: one producer per series keeps its times in order.
+  explicit GcTraceProbe(Duration interval, size_t max_pending = 100000, bool emit_cycles = true);
 
   std::string_view name() const override { return "gctrace"; }
   Duration interval() const override { return interval_; }
-  /// go_heap_live_bytes (live heap after GC, MiB -> bytes), go_gc_cycles,
-  /// go_gc_cpu_fraction.
+  /// go_heap_live_bytes (live heap after GC, MiB -> bytes), go_gc_cycles
+  /// (unless emit_cycles is false), go_gc_cpu_fraction.
   std::vector<std::string> series() const override;
   /// Drains the readings of the GCs seen since the last call (possibly none).
   Result<std::vector<Reading>> sample(const Target& target) override;
@@ -28,6 +30,7 @@ class GcTraceProbe : public Probe, public LogObserver {
  private:
   Duration interval_;
   size_t max_pending_;
+  bool emit_cycles_;
   std::mutex mu_;
   GcTraceScanner scanner_;
   std::deque<Reading> pending_;

@@ -276,6 +276,20 @@ TEST(MetricsProbe, ScrapesTheExampleAndMapsGoroutines) {
   EXPECT_FALSE(notprom->front()->sample(Target{}));
 }
 
+TEST(GoProbes, OneProducerPerSeries) {
+  auto probes = make_go_probes(ProbeOptions{.go_url = "http://127.0.0.1:1", .gctrace = true,
+                                            .metrics_url = "http://127.0.0.1:1/metrics"});
+  ASSERT_TRUE(probes) << probes.message();
+  std::map<std::string, int> producers;
+  for (auto& p : *probes)
+    for (auto& s : p->series()) ++producers[s];
+  for (auto& [s, n] : producers) EXPECT_EQ(n, 1) << s << " has " << n << " producers";
+  EXPECT_EQ(producers.count("go_heap_live_bytes"), 1u);
+  auto alone = make_go_probes(ProbeOptions{.gctrace = true});
+  auto s = alone->front()->series();
+  EXPECT_NE(std::find(s.begin(), s.end(), "go_gc_cycles"), s.end());  // gctrace is the source then
+}
+
 TEST(GoProbes, BadUrlsNameTheFlag) {
   auto a = make_go_probes(ProbeOptions{.go_url = "localhost:8080"});
   ASSERT_FALSE(a);

@@ -18,7 +18,9 @@ Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& o
     auto interval = options.go_interval.value_or(GoProbe::default_interval(options.interval));
     probes.push_back(std::make_unique<GoProbe>(std::move(*u), interval));
   }
-  if (options.gctrace) probes.push_back(std::make_unique<GcTraceProbe>(options.interval));
+  // With --go, NumGC from expvar is the one source of go_gc_cycles.
+  if (options.gctrace)
+    probes.push_back(std::make_unique<GcTraceProbe>(options.interval, 100000, !options.go_url));
   if (options.metrics_url) {
     auto u = parse_probe_url(*options.metrics_url);
     if (!u) return make_error("--metrics " + u.message());
