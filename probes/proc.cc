@@ -484,8 +484,10 @@ Result<std::vector<pid_t>> ProcTree::members(pid_t root, Clock::time_point now) 
   }
   // No children files: rescan /proc when a pid was handed out since the
   // last scan (a new descendant is possible), at most every min_rescan_.
-  std::optional<pid_t> last = reader_.last_pid();
+  // loadavg is read only when a rescan is due: it costs as much as a stat.
   bool due = !last_scan_ || now - *last_scan_ >= min_rescan_;
+  std::optional<pid_t> last;
+  if (due) last = reader_.last_pid();
   bool changed = !last || !last_scan_pid_ || *last != *last_scan_pid_;
   if (due && changed) {
     auto stats = reader_.all_stats();
@@ -513,9 +515,9 @@ Result<std::vector<pid_t>> ProcTree::members(pid_t root, Clock::time_point now) 
         }
       }
     }
-    last_scan_ = now;
     last_scan_pid_ = last;
   }
+  if (due) last_scan_ = now;  // checked: next look in min_rescan_
   out.insert(out.end(), known_.begin(), known_.end());
   return out;
 }
