@@ -3,7 +3,7 @@
 // Prints the harness's CPU share of one core and its RSS min/median/max.
 // Targets (docs/probes-proc.md): < 0.1 % of a core, flat RSS < 30 MiB.
 //
-//   harness_overhead [--duration 60s] [--soak PATH] [--server PATH]
+//   harness_overhead [--duration 60s] [--grace 120s] [--soak PATH] [--server PATH]
 //
 // A plain driver, not a Google Benchmark: the figure is one long
 // measurement, not a repeated micro-operation.
@@ -37,7 +37,7 @@ struct Point {
 
 [[noreturn]] void usage(const std::string& why) {
   std::fprintf(stderr, "harness_overhead: %s\n", why.c_str());
-  std::fprintf(stderr, "usage: harness_overhead [--duration 60s] [--soak PATH] [--server PATH]\n");
+  std::fprintf(stderr, "usage: harness_overhead [--duration 60s] [--grace 120s] [--soak PATH] [--server PATH]\n");
   std::exit(2);
 }
 
@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   soak::Duration duration = std::chrono::seconds(60);
   fs::path soak = fs::path(SOAK_BENCH_BUILD_DIR) / "soak";
   fs::path server = fs::path(SOAK_BENCH_BUILD_DIR) / "examples/native/leaky_server";
+  soak::Duration grace = std::chrono::seconds(120);  // for analysis and reports
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (i + 1 >= argc) usage(a + ": missing value");
@@ -61,6 +62,10 @@ int main(int argc, char** argv) {
       auto d = soak::parse_duration(v);
       if (!d) usage("--duration \"" + v + "\": " + d.message());
       duration = *d;
+    } else if (a == "--grace") {
+      auto d = soak::parse_duration(v);
+      if (!d) usage("--grace \"" + v + "\": " + d.message());
+      grace = *d;
     } else if (a == "--soak") {
       soak = v;
     } else if (a == "--server") {
@@ -106,6 +111,13 @@ int main(int argc, char** argv) {
   for (int k = 0;; ++k) {
     if (::waitpid(pid, &status, WNOHANG) == pid) break;
     double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (t > soak::to_seconds(duration + grace)) {
+      std::printf("soak still running %.0f s after the planned end: killed\n",
+                  soak::to_seconds(grace));
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      break;
+    }
     auto st = reader.stat(pid);
     auto ss = reader.status(pid);
     if (st && *st && ss && *ss && (*st)->state != 'Z') {
