@@ -52,7 +52,9 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
     vals.clear();
     double tsum = 0;
     size_t j = i;
-    for (; j < n && t[j] < end; ++j) {
+    // j == i always takes the first sample, so the loop advances even when
+    // rounding puts `end` at or before t[i] (tiny blocks far from t_start).
+    for (; j < n && (j == i || t[j] < end); ++j) {
       if (!std::isfinite(v[j])) continue;
       vals.push_back(v[j]);
       tsum += t[j];
@@ -83,7 +85,10 @@ double default_block_s(double interval_s, double span_s, size_t max_blocks) {
   // longer than the block, and the Hamed-Rao/AR(1) corrections account for
   // what correlation remains.
   constexpr double kShortRunBlocks = 24;
-  double b = std::max(std::min(30.0, span_s / kShortRunBlocks), 3 * interval_s);
+  // Floor: 10 ms, whatever the interval and span say (a zero interval from
+  // duplicate timestamps must not make zero-length blocks).
+  constexpr double kMinBlockS = 0.01;
+  double b = std::max({std::min(30.0, span_s / kShortRunBlocks), 3 * interval_s, kMinBlockS});
   if (span_s / b > static_cast<double>(max_blocks)) b = span_s / static_cast<double>(max_blocks);
   return b;
 }

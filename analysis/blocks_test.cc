@@ -37,6 +37,25 @@ TEST(Blocks, DefaultLengthBoundsTheCount) {
   EXPECT_DOUBLE_EQ(default_block_s(1, 86400, 800), 108);
 }
 
+TEST(Blocks, ShortRunsGetShorterBlocksNeverZero) {
+  EXPECT_DOUBLE_EQ(default_block_s(0.5, 48), 2);      // 48 s run: 24 blocks of 2 s
+  EXPECT_DOUBLE_EQ(default_block_s(1, 48), 3);        // at least 3 intervals
+  EXPECT_DOUBLE_EQ(default_block_s(1, 720), 30);      // 12 min and up: 30 s
+  EXPECT_DOUBLE_EQ(default_block_s(0, 0), 0.01);      // degenerate input: the floor
+}
+
+TEST(Blocks, TinyBlocksFarFromStartStillAdvance) {
+  // A block length far below the spacing of large timestamps: rounding can
+  // put a block's end at or before its first sample; every sample must still
+  // land in exactly one block (this used to loop forever).
+  std::vector<double> t = {1e9, 1e9 + 1e-7, 1e9 + 2e-7, 1e9 + 1};
+  std::vector<double> v = {1, 2, 3, 4};
+  Blocks b = make_blocks(t, v, 0, 1e-9, Signal::kMin);
+  size_t total = b.v.size();
+  EXPECT_GE(total, 1u);
+  EXPECT_LE(total, 4u);
+}
+
 TEST(Blocks, SignalPerKind) {
   EXPECT_EQ(signal_for("rss_bytes", SeriesKind::kBytes), Signal::kMin);
   EXPECT_EQ(signal_for("latency_p99_ms", SeriesKind::kLatency), Signal::kMedian);
