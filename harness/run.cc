@@ -338,7 +338,7 @@ std::string Run::end_reason_loop() {
 
 int Run::execute() {
   // 1. Everything that can fail without launching anything.
-  auto dir = RunDir::create(config_.out, config_.force, clock_);
+  auto dir = RunDir::create(config_.out, config_.force, clock_, /*keep_samples=*/config_.fail_fast);
   if (!dir) return setup_error(dir.message(), exit_code::kUsage);
   dir_ = std::move(*dir);
   if (auto st = check_report_outputs(dir_->path()); !st) return setup_error(st.message(), exit_code::kUsage);
@@ -536,8 +536,8 @@ int Run::finish() {
   dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s)}});
 
   // Judge, summarise, report.
-  // Judge what is on disk, as `soak check` will, so both agree; the
-  // in-memory copy only if the files cannot be read back.
+  // Judge what is on disk, as `soak check` will, so both agree; what is in
+  // memory (samples only under --fail-fast) if the files cannot be read back.
   auto loaded = load_run_dir(dir_->path());
   RunData data = loaded ? std::move(*loaded) : dir_->snapshot();
   if (!loaded) warnings_.push_back("run directory could not be read back: " + loaded.message());

@@ -18,7 +18,8 @@ RunDir::~RunDir() {
   if (events_) std::fclose(events_);
 }
 
-Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, const Clock& clock) {
+Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, const Clock& clock,
+                                               bool keep_samples) {
   std::error_code ec;
   if (fs::exists(dir, ec)) {
     if (!fs::is_directory(dir, ec))
@@ -37,6 +38,7 @@ Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, 
   fs::create_directories(dir / "profiles", ec);
   if (ec) return make_error("--out \"" + dir.string() + "\": cannot create: " + ec.message());
   std::unique_ptr<RunDir> rd(new RunDir(dir, clock));
+  rd->keep_samples_ = keep_samples;
   rd->samples_ = std::fopen((dir / "samples.jsonl").c_str(), "w");
   rd->events_ = std::fopen((dir / "events.jsonl").c_str(), "w");
   if (!rd->samples_ || !rd->events_)
@@ -95,6 +97,7 @@ void RunDir::record_locked(double t, const std::vector<const Reading*>& readings
   for (const Reading* r : readings) {
     if (!std::isfinite(r->value)) continue;  // JSON has no NaN; a missing value is no value
     line[r->series] = r->value;
+    if (!keep_samples_) continue;
     SeriesData* s = nullptr;
     for (auto& sd : data_.series)
       if (sd.name == r->series) s = &sd;

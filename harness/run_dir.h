@@ -1,7 +1,8 @@
 // The run directory as it is written during `soak run` (DESIGN.md section 7):
 // run.json at the start, samples.jsonl and events.jsonl appended and flushed
-// line by line, and an in-memory copy of the same data so the run loop can
-// judge the data so far (--fail-fast) without re-reading files.
+// line by line, and (only when asked, for --fail-fast) an in-memory copy of
+// the samples so the run loop can judge the data so far without re-reading
+// files. Without it the harness's memory stays flat however long the run.
 #pragma once
 
 #include <cstdio>
@@ -26,8 +27,9 @@ class RunDir final : public EventSink {
  public:
   /// Creates `dir` (and profiles/). A non-empty `dir` is refused unless
   /// `force`, in which case the files this run writes are replaced.
+  /// `keep_samples`: also keep every sample in memory for snapshot().
   static Result<std::unique_ptr<RunDir>> create(const std::filesystem::path& dir, bool force,
-                                                const Clock& clock);
+                                                const Clock& clock, bool keep_samples = true);
   ~RunDir() override;
   RunDir(const RunDir&) = delete;
   RunDir& operator=(const RunDir&) = delete;
@@ -49,7 +51,8 @@ class RunDir final : public EventSink {
   /// readings that carry their own time get lines of their own. Thread-safe.
   void append_samples(double t, const std::vector<Reading>& readings);
 
-  /// A copy of everything recorded so far, as load_run_dir would read it.
+  /// A copy of everything recorded so far, as load_run_dir would read it
+  /// (without samples unless created with keep_samples).
   RunData snapshot() const;
   size_t sample_lines() const;
 
@@ -65,6 +68,7 @@ class RunDir final : public EventSink {
   std::FILE* samples_ = nullptr;
   std::FILE* events_ = nullptr;
   RunData data_;
+  bool keep_samples_ = true;
 };
 
 /// Run time rounded to the millisecond, as written to the files.

@@ -48,6 +48,22 @@ TEST(RunDirTest, WritesLinesThatLoadRunDirReadsBack) {
   EXPECT_EQ(snap.find("rss_bytes")->v, rss->v);
 }
 
+TEST(RunDirTest, WithoutKeepSamplesWritesEverythingButHoldsNoSamplesInMemory) {
+  TempDir tmp;
+  ManualClock clock;
+  auto rd = RunDir::create(tmp / "out", false, clock, /*keep_samples=*/false);
+  ASSERT_TRUE(rd.ok()) << rd.message();
+  auto& dir = **rd;
+  dir.set_launch_time(clock.now_);
+  for (int i = 1; i <= 100; ++i) dir.append_samples(i, {{"rss_bytes", 1000.0 + i, {}}});
+  auto loaded = load_run_dir(dir.path());
+  ASSERT_TRUE(loaded.ok() || loaded.message().find("run.json") != std::string::npos);
+  EXPECT_EQ(dir.sample_lines(), 100u);
+  EXPECT_TRUE(dir.snapshot().series.empty());  // memory stays flat over a long run
+  EXPECT_EQ(testing::read_file(dir.path() / "samples.jsonl").find("\"rss_bytes\":1100.0"),
+            testing::read_file(dir.path() / "samples.jsonl").rfind("\"rss_bytes\""));
+}
+
 TEST(RunDirTest, RefusesANonEmptyDirectoryUnlessForced) {
   TempDir tmp;
   ManualClock clock;
