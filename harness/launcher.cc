@@ -25,11 +25,6 @@ namespace soak {
 
 namespace bp = boost::process::v2;
 
-void Fd::reset(int fd) {
-  if (fd_ >= 0) ::close(fd_);
-  fd_ = fd;
-}
-
 std::string signal_name(int sig) {
   switch (sig) {
     case SIGHUP: return "SIGHUP";
@@ -65,22 +60,7 @@ struct GroupAndDeathSignal {
   pid_t parent;
   template <class Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
-    if (::setpgid(0, 0) != 0) return bp::error_code(errno, bp::system_category());
-    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return bp::error_code(errno, bp::system_category());
-    // The parent may have died between fork and prctl: then nobody would
-    // deliver the death signal.
-    if (::getppid() != parent) ::_exit(126);
-    // The harness's signal mask and SIGPIPE disposition must not leak into
-    // the SUT (an ignored or blocked SIGTERM would survive exec).
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction dfl;
-    std::memset(&dfl, 0, sizeof dfl);
-    dfl.sa_handler = SIG_DFL;
-    ::sigaction(SIGPIPE, &dfl, nullptr);
-    ::sigaction(SIGINT, &dfl, nullptr);
-    ::sigaction(SIGTERM, &dfl, nullptr);
+    if (int err = prepare_child_after_fork(parent)) return bp::error_code(err, bp::system_category());
     return {};
   }
 };

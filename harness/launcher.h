@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/posix.h"
 #include "common/result.h"
 #include "common/summary.h"
 #include "common/units.h"
@@ -33,26 +34,6 @@ struct ExitStatus {
 std::string signal_name(int sig);
 /// As summary.json and events.jsonl write it: {"code": N} or {"signal": "SIGKILL"}.
 SutExit to_sut_exit(const ExitStatus& status, bool oom_killed);
-
-/// A file descriptor that closes itself.
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(Fd&& o) noexcept : fd_(o.release()) {}
-  Fd& operator=(Fd&& o) noexcept {
-    if (this != &o) { reset(); fd_ = o.release(); }
-    return *this;
-  }
-  int get() const { return fd_; }
-  int release() { int f = fd_; fd_ = -1; return f; }
-  void reset(int fd = -1);
-  explicit operator bool() const { return fd_ >= 0; }
-
- private:
-  int fd_ = -1;
-};
 
 struct LaunchSpec {
   std::vector<std::string> command;       // argv; argv[0] looked up in PATH

@@ -1,5 +1,7 @@
 #include "probes/http_get.h"
 
+#include "common/posix.h"
+
 #include <arpa/inet.h>
 #include <cerrno>
 #include <chrono>
@@ -20,20 +22,6 @@ namespace soak {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 // Milliseconds left before the deadline, at least 0.
 int ms_left(Clock::time_point deadline) {

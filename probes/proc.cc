@@ -1,5 +1,7 @@
 #include "probes/proc.h"
 
+#include "common/posix.h"
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/magic.h>
@@ -17,21 +19,6 @@
 
 namespace soak {
 namespace {
-
-// Closes an fd on scope exit.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 template <class T>
 std::optional<T> to_number(std::string_view s) {

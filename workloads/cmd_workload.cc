@@ -3,6 +3,8 @@
 // restarted when it ends before the run does, stopped with its whole group.
 #include "workloads/cmd_workload.h"
 
+#include "common/posix.h"
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -113,18 +115,7 @@ class CmdWorkload final : public Workload {
     if (pid < 0) return make_error(spec_.origin + ": fork: " + std::strerror(errno));
     if (pid == 0) {
       // Child: async-signal-safe calls only.
-      ::setpgid(0, 0);
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(126);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      struct sigaction dfl;
-      std::memset(&dfl, 0, sizeof dfl);
-      dfl.sa_handler = SIG_DFL;
-      ::sigaction(SIGPIPE, &dfl, nullptr);
-      ::sigaction(SIGINT, &dfl, nullptr);
-      ::sigaction(SIGTERM, &dfl, nullptr);
+      if (prepare_child_after_fork(parent) != 0) ::_exit(126);
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, 0);
       ::dup2(log_fd_, 1);

@@ -1,0 +1,49 @@
+// Small POSIX helpers shared by the modules that start processes or read
+// files and sockets: an fd that closes itself, and the child-side set-up
+// between fork and exec.
+#pragma once
+
+#include <sys/types.h>
+
+namespace soak {
+
+/// A file descriptor that closes itself.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(Fd&& o) noexcept : fd_(o.release()) {}
+  Fd& operator=(Fd&& o) noexcept {
+    if (this != &o) {
+      reset();
+      fd_ = o.release();
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  int release() {
+    int f = fd_;
+    fd_ = -1;
+    return f;
+  }
+  void reset(int fd = -1);
+  explicit operator bool() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
+/// In a child between fork and exec (async-signal-safe calls only): its own
+/// process group, so the harness can stop the whole group; SIGKILL when the
+/// forking thread dies (PR_SET_PDEATHSIG); and a clean signal state (the
+/// harness's mask and its SIGPIPE/SIGINT/SIGTERM dispositions must not leak
+/// into the child: a blocked SIGTERM would survive exec). `parent` is the
+/// harness's pid, read before fork: when it already died, nobody would
+/// deliver the death signal, so the child exits with 126.
+/// Returns 0, or the errno of the failing call.
+int prepare_child_after_fork(pid_t parent);
+
+}  // namespace soak
