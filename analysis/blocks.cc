@@ -77,6 +77,17 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   return b;
 }
 
+Blocks points_from(std::span<const double> t, std::span<const double> v, double t_start) {
+  Blocks b;
+  const size_t n = std::min(t.size(), v.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (t[i] < t_start || !std::isfinite(v[i])) continue;
+    b.t.push_back(t[i]);
+    b.v.push_back(v[i]);
+  }
+  return b;
+}
+
 double default_block_s(double interval_s, double span_s, size_t max_blocks) {
   // 30 s blocks (DETECTION.md 2.2), shortened for short runs so that about
   // kShortRunBlocks remain: a 40 s run with a blatant leak must still be

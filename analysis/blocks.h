@@ -35,6 +35,14 @@ struct Blocks {
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
                    double block_s, Signal signal);
 
+/// Readings at or after `t_start` as they are, one "block" each (block_s 0):
+/// for signals that are floors already (the live heap after each GC).
+Blocks points_from(std::span<const double> t, std::span<const double> v, double t_start);
+
+/// Up to this many readings, a live-heap (gc-live) series is fitted point by
+/// point rather than blocked.
+inline constexpr size_t kMaxPerPointReadings = 2000;
+
 /// Default block length: 30 s (shorter for runs under 12 min, so about 24
 /// blocks remain), at least 3 sampling intervals, and long
 /// enough that `span_s` holds at most `max_blocks` blocks.

@@ -1,5 +1,7 @@
 #include "analysis/blocks.h"
 
+#include <cmath>
+
 #include <gtest/gtest.h>
 
 namespace soak::analysis {
@@ -54,6 +56,15 @@ TEST(Blocks, TinyBlocksFarFromStartStillAdvance) {
   size_t total = b.v.size();
   EXPECT_GE(total, 1u);
   EXPECT_LE(total, 4u);
+}
+
+TEST(Blocks, PointsFromKeepsEveryFiniteReadingFromTheStart) {
+  std::vector<double> t = {1, 2, 3, 4};
+  std::vector<double> v = {10, NAN, 30, 40};
+  Blocks b = points_from(t, v, 2);
+  EXPECT_EQ(b.t, (std::vector<double>{3, 4}));
+  EXPECT_EQ(b.v, (std::vector<double>{30, 40}));
+  EXPECT_EQ(b.block_s, 0);
 }
 
 TEST(Blocks, SignalPerKind) {

@@ -46,7 +46,18 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   r.signal = signal_for(s.name, kind);
   const double span = std::max(o.end_s - o.start_s, 0.0);
   double block_s = default_block_s(o.interval_s, span);
-  Blocks all = make_blocks(s.t, s.v, o.start_s, block_s, r.signal);
+  // The live heap after each GC (gctrace) is a floor already: one reading per
+  // collection, no sawtooth to remove. Blocking it by time would drop most of
+  // a leaking heap's readings, since each GC waits for the heap to grow by
+  // GOGC and collections thin out exactly when the heap leaks. So it is fitted
+  // point by point (block_s = 0), unless there are so many GCs that blocking
+  // is needed to bound n.
+  const bool per_point = r.signal == Signal::kGcLive && s.t.size() <= kMaxPerPointReadings;
+  auto blocks_from = [&](double from) {
+    return per_point ? points_from(s.t, s.v, from) : make_blocks(s.t, s.v, from, block_s, r.signal);
+  };
+  if (per_point) block_s = 0;
+  Blocks all = blocks_from(o.start_s);
 
   // Warm-up.
   const double min_end = o.start_s + o.min_warmup_share * span;
@@ -61,15 +72,18 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
 
   // Post-warm-up blocks; lengthen blocks while their residuals stay
   // correlated (a cycle longer than the block, DETECTION.md 2.2).
-  Blocks post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
-  for (int i = 0; i < 4 && post.t.size() >= 40 && residual_phi(post) > 0.5; ++i) {
+  Blocks post = blocks_from(r.warmup_end_s);
+  for (int i = 0; !per_point && i < 4 && post.t.size() >= 40 && residual_phi(post) > 0.5; ++i) {
     block_s *= 2;
     post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
   }
   r.post = post;
   if (post.t.size() < kMinTrendBlocks) {
-    r.why_not = fmt::format("too little post-warm-up data ({} blocks of {:.0f} s after warm-up ending at {:.0f} s; need {})",
-                            post.t.size(), block_s, r.warmup_end_s, kMinJudgeBlocks);
+    r.why_not = per_point
+                    ? fmt::format("too little post-warm-up data ({} GC cycles after warm-up ending at {:.0f} s; need {})",
+                                  post.t.size(), r.warmup_end_s, kMinJudgeBlocks)
+                    : fmt::format("too little post-warm-up data ({} blocks of {:.0f} s after warm-up ending at {:.0f} s; need {})",
+                                  post.t.size(), block_s, r.warmup_end_s, kMinJudgeBlocks);
     return r;
   }
   r.has_trend = true;
@@ -119,8 +133,9 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
     return r;
   }
   if (n < kMinJudgeBlocks) {
-    r.why_not = fmt::format("too little post-warm-up data ({} blocks of {:.0f} s; need {})", n, block_s,
-                            kMinJudgeBlocks);
+    r.why_not = per_point ? fmt::format("too little post-warm-up data ({} GC cycles; need {})", n, kMinJudgeBlocks)
+                          : fmt::format("too little post-warm-up data ({} blocks of {:.0f} s; need {})", n, block_s,
+                                        kMinJudgeBlocks);
     return r;
   }
   r.judgeable = true;

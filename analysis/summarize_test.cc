@@ -112,6 +112,36 @@ TEST(JudgeRun, HeapAliasPrefersGoLiveHeap) {
   EXPECT_EQ(j.series[1].trend->signal, "gc-live");
 }
 
+TEST(JudgeRun, LiveHeapOfALeakIsJudgedFromItsThinningGcCycles) {
+  // A leaking Go heap collects ever more rarely: here a GC every 0.5 s for
+  // the first 30 s, then one every 4 s. Time blocks of 2.5 s would hold 5
+  // readings early and 1 late, and the rule that drops sparse blocks would
+  // throw away exactly the late readings of the leak. Each GC reading is a
+  // floor already, so it is judged point by point.
+  SeriesData live{"go_heap_live_bytes", {}, {}};
+  SeriesData rss{"rss_bytes", {}, {}};
+  auto heap_at = [](double t) { return 4 * kMiB + 1.5 * kMiB * t; };  // 5.3 GiB/h
+  for (double t = 0.5; t < 30; t += 0.5) live.t.push_back(t);
+  for (double t = 32; t <= 60; t += 4) live.t.push_back(t);
+  for (double t : live.t) live.v.push_back(heap_at(t));
+  for (double t = 0.5; t <= 60; t += 0.5) {
+    rss.t.push_back(t);
+    rss.v.push_back(20 * kMiB);
+  }
+  auto d = run_with({rss, live});
+  d.run["interval_s"] = 0.5;
+  Judgement j = judge_run(d, {budget("heap=200MiB/h")}, AnalysisOptions{});
+  const auto& b = j.budgets[0];
+  EXPECT_EQ(b.series, "go_heap_live_bytes");
+  EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
+  ASSERT_TRUE(j.series[1].trend);
+  const Trend& tr = *j.series[1].trend;
+  EXPECT_EQ(tr.block_s, 0);  // per point
+  ASSERT_FALSE(tr.block_t.empty());
+  EXPECT_EQ(tr.block_t.back(), 60);  // the late, sparse GCs are in the fit
+  EXPECT_NEAR(tr.slope_per_h, 1.5 * kMiB * 3600, 1e-3 * kMiB);
+}
+
 TEST(JudgeRun, LevelBudgetFailsAtFirstBreach) {
   SeriesData s{"rss_bytes", {1, 2, 3, 4, 5}, {100, 300 * kMiB, 600 * kMiB, 700 * kMiB, 200}};
   auto d = run_with({s});
