@@ -27,7 +27,8 @@ import (
 )
 
 var (
-	leakBytes = flag.Int("leak-bytes", 16384, "bytes retained per leaked unit (heap modes)")
+	leakBytes    = flag.Int("leak-bytes", 16384, "bytes retained per leaked unit (heap modes)")
+	garbageBytes = flag.Int("garbage-bytes", 65536, "short-lived bytes every /work request allocates, as a real handler does (keeps the GC cycling)")
 	requests  = expvar.NewInt("requests")
 )
 
@@ -112,6 +113,13 @@ func main() {
 		w.Write([]byte(strings.Repeat("x", 512)))
 	})
 	http.HandleFunc("/work", func(w http.ResponseWriter, r *http.Request) {
+		// Real handlers decode, build and encode: garbage on every request.
+		// It keeps the GC cycling while a leak grows the heap, as in
+		// production, so the live heap after each GC is sampled often.
+		if *garbageBytes > 0 {
+			g := make([]byte, *garbageBytes)
+			doWork(g)
+		}
 		m.act()
 		requests.Add(1)
 		fmt.Fprintln(w, "done")
