@@ -228,6 +228,10 @@ TEST(ProcTreeCaptured, ScanFindsDescendantsAndSumsThem) {
 TEST(ProcTreeCaptured, ChildrenFilesWhenTheKernelHasThem) {
   soak::testing::TempDir dir;
   copy_testdata(dir.path() / "proc");
+  // task/<tid>/ directories are empty in the capture and git keeps no empty
+  // directories: make them here.
+  std::filesystem::create_directories(dir.path() / "proc/25919/task/25919");
+  std::filesystem::create_directories(dir.path() / "proc/25921/task/25921");
   soak::testing::write_file(dir.path() / "proc/25919/task/25919/children", "25921 ");
   soak::testing::write_file(dir.path() / "proc/25921/task/25921/children", "");
   ProcReader r(dir.path() / "proc");
