@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-2m}"
 scripts/setup.sh
-scripts/build.sh
+scripts/build.sh soak soak_examples
 out="${SOAK_DEMO_OUT:-demo-out}"
 mkdir -p "$out"
 
