@@ -22,6 +22,8 @@ inline Error make_error(std::string message) { return Error{std::move(message)};
 template <class T>
 class [[nodiscard]] Result {
  public:
+  using value_type = T;
+
   Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
   Result(Error error) : v_(std::move(error)) {}      // NOLINT: implicit by design
 

@@ -419,4 +419,14 @@ json config_to_json(const RunConfig& c) {
               {"style", to_string(c.style)}};
 }
 
+ProbeOptions probe_options(const RunConfig& config) {
+  ProbeOptions po;
+  po.interval = config.interval;
+  po.pss_interval = config.pss_interval;
+  po.go_url = config.go_url;
+  po.gctrace = config.gctrace;
+  po.metrics_url = config.metrics_url;
+  return po;
+}
+
 }  // namespace soak

@@ -15,6 +15,7 @@
 #include "common/budget.h"
 #include "common/result.h"
 #include "common/units.h"
+#include "probes/registry.h"
 #include "workloads/workload.h"
 
 namespace soak {
@@ -80,5 +81,9 @@ std::string_view to_string(Style s);
 /// The configuration as a config-file JSON object (run.json "config"); read
 /// back by apply_config_json it gives the same configuration.
 nlohmann::json config_to_json(const RunConfig& config);
+
+/// The probe options a run asks for (the run loop and validation build the
+/// same probes from it).
+ProbeOptions probe_options(const RunConfig& config);
 
 }  // namespace soak

@@ -342,13 +342,7 @@ int Run::execute() {
   if (!dir) return setup_error(dir.message(), exit_code::kUsage);
   dir_ = std::move(*dir);
   if (auto st = check_report_outputs(dir_->path()); !st) return setup_error(st.message(), exit_code::kUsage);
-  ProbeOptions po;
-  po.interval = config_.interval;
-  po.pss_interval = config_.pss_interval;
-  po.go_url = config_.go_url;
-  po.gctrace = config_.gctrace;
-  po.metrics_url = config_.metrics_url;
-  auto probes = make_probes(po);
+  auto probes = make_probes(probe_options(config_));
   if (!probes) return setup_error(probes.message(), exit_code::kUsage);
   probes_ = std::move(*probes);
   for (const auto& spec : config_.workloads) {

@@ -97,13 +97,7 @@ struct Producible {
 
 Result<Producible> producible_series(const RunConfig& c) {
   Producible out;
-  ProbeOptions po;
-  po.interval = c.interval;
-  po.pss_interval = c.pss_interval;
-  po.go_url = c.go_url;
-  po.gctrace = c.gctrace;
-  po.metrics_url = c.metrics_url;
-  auto probes = make_probes(po);
+  auto probes = make_probes(probe_options(c));
   if (!probes) return probes.error();
   for (const auto& p : *probes)
     for (auto& s : p->series()) out.series.insert(std::move(s));

@@ -282,42 +282,35 @@ ProcReader::ReadOutcome ProcReader::read_file(const std::string& path) {
   return ReadOutcome::kOk;
 }
 
-Result<std::optional<ProcStatus>> ProcReader::status(pid_t pid) {
-  const std::string& path = path_of(pid, "status");
+template <class Parse>
+auto ProcReader::read_parsed(pid_t pid, std::string_view file, Parse parse)
+    -> Result<std::optional<typename std::invoke_result_t<Parse, const std::string&>::value_type>> {
+  using T = typename std::invoke_result_t<Parse, const std::string&>::value_type;
+  const std::string& path = path_of(pid, file);
   switch (read_file(path)) {
-    case ReadOutcome::kGone: return std::optional<ProcStatus>();
+    case ReadOutcome::kGone: return std::optional<T>();
     case ReadOutcome::kError: return read_error(path);
     case ReadOutcome::kOk: break;
   }
-  auto s = parse_status(buf_);
+  auto s = parse(buf_);
   if (!s) return make_error(path + ": " + s.message());
-  return std::optional<ProcStatus>(*s);
+  return std::optional<T>(*s);
+}
+
+Result<std::optional<ProcStatus>> ProcReader::status(pid_t pid) {
+  return read_parsed(pid, "status", [](const std::string& b) { return parse_status(b); });
 }
 
 Result<std::optional<ProcStat>> ProcReader::stat(pid_t pid) {
-  const std::string& path = path_of(pid, "stat");
-  switch (read_file(path)) {
-    case ReadOutcome::kGone: return std::optional<ProcStat>();
-    case ReadOutcome::kError: return read_error(path);
-    case ReadOutcome::kOk: break;
-  }
-  auto s = parse_stat(buf_);
-  if (!s) return make_error(path + ": " + s.message());
-  return std::optional<ProcStat>(*s);
+  return read_parsed(pid, "stat", [](const std::string& b) { return parse_stat(b); });
 }
 
 Result<std::optional<double>> ProcReader::pss_bytes(pid_t pid) {
-  const std::string& path = path_of(pid, "smaps_rollup");
-  switch (read_file(path)) {
-    case ReadOutcome::kGone: return std::optional<double>();
-    case ReadOutcome::kError: return read_error(path);
-    case ReadOutcome::kOk: break;
-  }
   // A zombie's smaps_rollup is empty: it maps nothing.
-  if (buf_.empty()) return std::optional<double>(0.0);
-  auto s = parse_smaps_rollup_pss(buf_);
-  if (!s) return make_error(path + ": " + s.message());
-  return std::optional<double>(*s);
+  return read_parsed(pid, "smaps_rollup", [](const std::string& b) -> Result<double> {
+    if (b.empty()) return 0.0;
+    return parse_smaps_rollup_pss(b);
+  });
 }
 
 Result<std::optional<FdCounts>> ProcReader::fds(pid_t pid, bool sockets) {

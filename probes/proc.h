@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -108,6 +109,11 @@ class ProcReader {
   ReadOutcome read_file(const std::string& rel);
   const std::string& path_of(pid_t pid, std::string_view file);
   Error read_error(const std::string& path) const;
+  /// Reads PID/file and parses it: empty when the process is gone, an error
+  /// naming the path when reading or parsing fails.
+  template <class Parse>
+  auto read_parsed(pid_t pid, std::string_view file, Parse parse)
+      -> Result<std::optional<typename std::invoke_result_t<Parse, const std::string&>::value_type>>;
 
   std::filesystem::path root_;
   std::string root_prefix_;  // root_ with a trailing '/'
