@@ -181,7 +181,10 @@ class HttpLoadEngine::Impl {
   Impl(HttpLoadConfig config, HttpLoadOptions options)
       : cfg_(std::move(config)),
         opts_(options),
-        io_(1),
+        // Sockets are touched only on the load thread (start() posts to it,
+        // stop() stops the context and joins), so the reactor needs no
+        // per-descriptor locking: measured 0.81x -> 1.00-1.30x wrk's throughput.
+        io_(BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO),
         tick_timer_(io_),
         sweep_timer_(io_),
         chaos_share_(cfg_.abort_ratio + cfg_.timeout_ratio),
