@@ -137,7 +137,7 @@ Result<int> report_command(const fs::path& dir, std::ostream& out) {
     f << to_json(*s).dump(2) << "\n";
     if (!f) return make_error(fmt::format("{}: cannot write", file.string()));
   }
-  auto warnings = write_reports(dir, *s, data, ReportOptions{});
+  auto warnings = write_reports(dir, *s, data, report_options_from_env());
   if (!warnings) return warnings.error();
   for (const auto& w : *warnings) out << "warning: " << w << "\n";
   out << verdict_table(*s);

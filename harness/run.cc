@@ -561,10 +561,7 @@ int Run::finish() {
     out << to_json(summary).dump(2) << "\n";
     if (!out) std::fprintf(stderr, "soak: cannot write %s\n", (dir_->path() / "summary.json").c_str());
   }
-  ReportOptions ro;
-  if (const char* gha = std::getenv("GITHUB_ACTIONS"); gha && std::string(gha) == "true") ro.github_actions = true;
-  if (const char* ss = std::getenv("GITHUB_STEP_SUMMARY"); ss && *ss) ro.step_summary = fs::path(ss);
-  auto rep = write_reports(dir_->path(), summary, data, ro);
+  auto rep = write_reports(dir_->path(), summary, data, report_options_from_env());
   if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
   else
     for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());

@@ -1,5 +1,7 @@
 #include "reports/reports.h"
 
+#include <cstdlib>
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -133,6 +135,14 @@ Result<std::vector<std::string>> write_reports(const fs::path& dir, const Summar
     }
   }
   return warnings;
+}
+
+ReportOptions report_options_from_env() {
+  ReportOptions o;
+  if (const char* gha = std::getenv("GITHUB_ACTIONS"); gha && std::string_view(gha) == "true")
+    o.github_actions = true;
+  if (const char* ss = std::getenv("GITHUB_STEP_SUMMARY"); ss && *ss) o.step_summary = std::filesystem::path(ss);
+  return o;
 }
 
 }  // namespace soak

@@ -26,6 +26,11 @@ struct ReportOptions {
   size_t sut_log_lines = 100;                 // tail of sut.log shown in report.html
 };
 
+/// Options from the environment: GITHUB_ACTIONS=true turns on workflow
+/// commands, GITHUB_STEP_SUMMARY names the step summary file. `soak run` and
+/// `soak report` both use it.
+ReportOptions report_options_from_env();
+
 /// Before launch: the run directory's report files can be created and
 /// written. The error names the file and the reason.
 Status check_report_outputs(const std::filesystem::path& dir);

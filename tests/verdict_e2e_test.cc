@@ -84,6 +84,14 @@ TEST(VerdictE2E, ALeakFailsWithAReadableReasonAndSoakCheckAgrees) {
   auto report = soak({"report", out.string()});
   EXPECT_EQ(report.exit_code, 1) << report.out << report.err;
   EXPECT_EQ(verdicts(summary_of(out)), before);
+  // Under GitHub Actions, `soak report` annotates and writes the step summary
+  // as `soak run` does.
+  fs::path step = tmp / "step-summary.md";
+  auto gha = run_command({testing::soak_binary().string(), "report", out.string()}, 180,
+                         {"GITHUB_ACTIONS=true", "GITHUB_STEP_SUMMARY=" + step.string()});
+  EXPECT_EQ(gha.exit_code, 1) << gha.err;
+  EXPECT_THAT(gha.out, HasSubstr("::error"));
+  EXPECT_THAT(testing::read_file(step), HasSubstr("threads=0/h"));
 }
 
 TEST(VerdictE2E, AHealthyServicePassesAndSoakCheckAgrees) {
