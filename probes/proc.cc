@@ -34,9 +34,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Value of "Key:<ws>N kB" in a status/smaps_rollup text, in bytes. nullopt
-// when the key is absent; error when present but malformed.
-Result<std::optional<double>> kb_field(std::string_view text, std::string_view key) {
+// The trimmed value of the first "Key:<ws>value" line; nullopt when absent.
+std::optional<std::string_view> field_value(std::string_view text, std::string_view key) {
   size_t pos = 0;
   while (pos < text.size()) {
     size_t eol = text.find('\n', pos);
@@ -46,34 +45,30 @@ Result<std::optional<double>> kb_field(std::string_view text, std::string_view k
     if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 ||
         line[key.size()] != ':')
       continue;
-    std::string_view v = trim(line.substr(key.size() + 1));
-    if (v.size() < 3 || v.substr(v.size() - 3) != " kB") {
-      return make_error(std::string(key) + ": expected \"N kB\", got \"" + std::string(v) + "\"");
-    }
-    auto n = to_number<uint64_t>(trim(v.substr(0, v.size() - 3)));
-    if (!n) return make_error(std::string(key) + ": not a number: \"" + std::string(v) + "\"");
-    return std::optional<double>(static_cast<double>(*n) * 1024.0);
+    return trim(line.substr(key.size() + 1));
   }
-  return std::optional<double>();
+  return std::nullopt;
+}
+
+// Value of "Key:<ws>N kB" in a status/smaps_rollup text, in bytes. nullopt
+// when the key is absent; error when present but malformed.
+Result<std::optional<double>> kb_field(std::string_view text, std::string_view key) {
+  auto v = field_value(text, key);
+  if (!v) return std::optional<double>();
+  if (v->size() < 3 || v->substr(v->size() - 3) != " kB")
+    return make_error(std::string(key) + ": expected \"N kB\", got \"" + std::string(*v) + "\"");
+  auto n = to_number<uint64_t>(trim(v->substr(0, v->size() - 3)));
+  if (!n) return make_error(std::string(key) + ": not a number: \"" + std::string(*v) + "\"");
+  return std::optional<double>(static_cast<double>(*n) * 1024.0);
 }
 
 // Plain "Key:<ws>N" field (Threads).
 Result<std::optional<long>> count_field(std::string_view text, std::string_view key) {
-  size_t pos = 0;
-  while (pos < text.size()) {
-    size_t eol = text.find('\n', pos);
-    if (eol == std::string_view::npos) eol = text.size();
-    std::string_view line = text.substr(pos, eol - pos);
-    pos = eol + 1;
-    if (line.size() <= key.size() || line.compare(0, key.size(), key) != 0 ||
-        line[key.size()] != ':')
-      continue;
-    std::string_view v = trim(line.substr(key.size() + 1));
-    auto n = to_number<long>(v);
-    if (!n) return make_error(std::string(key) + ": not a number: \"" + std::string(v) + "\"");
-    return std::optional<long>(*n);
-  }
-  return std::optional<long>();
+  auto v = field_value(text, key);
+  if (!v) return std::optional<long>();
+  auto n = to_number<long>(*v);
+  if (!n) return make_error(std::string(key) + ": not a number: \"" + std::string(*v) + "\"");
+  return std::optional<long>(*n);
 }
 
 bool is_gone(int err) { return err == ENOENT || err == ESRCH; }

@@ -72,7 +72,10 @@ std::string markdown_cell(std::string_view text) {
   return out;
 }
 
-std::string workflow_escape_data(std::string_view text) {
+namespace {
+// GitHub workflow command escaping: % CR LF always; : and , too in
+// property values (file=..., title=...).
+std::string workflow_escape(std::string_view text, bool property) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
@@ -80,27 +83,18 @@ std::string workflow_escape_data(std::string_view text) {
       case '%': out += "%25"; break;
       case '\r': out += "%0D"; break;
       case '\n': out += "%0A"; break;
+      case ':': out += property ? "%3A" : ":"; break;
+      case ',': out += property ? "%2C" : ","; break;
       default: out += c;
     }
   }
   return out;
 }
+}  // namespace
 
-std::string workflow_escape_property(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += "%3A"; break;
-      case ',': out += "%2C"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string workflow_escape_data(std::string_view text) { return workflow_escape(text, false); }
+
+std::string workflow_escape_property(std::string_view text) { return workflow_escape(text, true); }
 
 std::string base64_encode(std::string_view bytes) {
   static const char kAlphabet[] =
