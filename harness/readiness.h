@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/result.h"
+#include "probes/http_get.h"
 #include "common/units.h"
 #include "harness/config.h"
 
@@ -17,16 +18,6 @@ namespace soak {
 /// True when a TCP connection to host:port succeeds within `timeout`.
 bool tcp_ready(const std::string& host, int port, Duration timeout);
 
-struct ReadyUrl {
-  std::string host;
-  int port = 80;
-  std::string target = "/";  // path and query
-};
-/// Parses "http://HOST[:PORT][/PATH]" (no https: the SUT is on loopback).
-Result<ReadyUrl> parse_ready_url(std::string_view url);
-
-/// GET `url` with a deadline; the status code, or an error naming the reason.
-Result<int> ready_http_status(const ReadyUrl& url, Duration timeout);
 
 /// One readiness condition, polled by the run loop. feed_line() is called on
 /// the log-capture thread; poll() on the run loop's thread.
@@ -44,7 +35,7 @@ class ReadinessCheck {
  private:
   std::optional<ReadySpec> spec_;
   std::optional<std::regex> regex_;
-  std::optional<ReadyUrl> http_;
+  std::optional<ProbeUrl> http_;
   std::atomic<bool> log_matched_{false};
 };
 
