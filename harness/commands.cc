@@ -131,12 +131,6 @@ Result<int> report_command(const fs::path& dir, std::ostream& out) {
   RunData data;
   auto s = judge_run_dir(dir, {}, &data);
   if (!s) return s.error();
-  fs::path file = dir / "summary.json";
-  {
-    std::ofstream f(file, std::ios::trunc);
-    f << to_json(*s).dump(2) << "\n";
-    if (!f) return make_error(fmt::format("{}: cannot write", file.string()));
-  }
   auto warnings = write_reports(dir, *s, data, report_options_from_env());
   if (!warnings) return warnings.error();
   for (const auto& w : *warnings) out << "warning: " << w << "\n";

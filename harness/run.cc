@@ -556,11 +556,7 @@ int Run::finish() {
                              "; later output was dropped");
   Summary summary = assemble_summary(data, judgement, outcome_, facts);
 
-  {
-    std::ofstream out(dir_->path() / "summary.json", std::ios::trunc);
-    out << to_json(summary).dump(2) << "\n";
-    if (!out) std::fprintf(stderr, "soak: cannot write %s\n", (dir_->path() / "summary.json").c_str());
-  }
+  // write_reports writes summary.json first, then the rest.
   auto rep = write_reports(dir_->path(), summary, data, report_options_from_env());
   if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
   else

@@ -106,6 +106,9 @@ Status check_report_outputs(const fs::path& dir) {
 Result<std::vector<std::string>> write_reports(const fs::path& dir, const Summary& summary,
                                                const RunData& data, const ReportOptions& options) {
   std::vector<std::string> warnings;
+  // summary.json first: plotting can take seconds, and a harness killed in
+  // the meantime must still leave the verdict behind.
+  SOAK_TRY(write_file_atomic(dir / "summary.json", to_json(summary).dump(2) + "\n"));
   ReportContext ctx;
   if (options.plots) {
     PlotOutcome plots = render_plots(summary, data, plotted_series(summary, data), options);
@@ -117,7 +120,6 @@ Result<std::vector<std::string>> write_reports(const fs::path& dir, const Summar
   }
   read_log_tail(dir / "sut.log", options.sut_log_lines, ctx);
 
-  SOAK_TRY(write_file_atomic(dir / "summary.json", to_json(summary).dump(2) + "\n"));
   std::string markdown;
   for (std::string_view name : report_writer_names()) {
     auto writer = make_report_writer(name, ctx);

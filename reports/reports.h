@@ -35,8 +35,9 @@ ReportOptions report_options_from_env();
 /// written. The error names the file and the reason.
 Status check_report_outputs(const std::filesystem::path& dir);
 
-/// Writes every report. Plotting problems never fail this: they come back
-/// as warnings and the HTML says why it has no plots.
+/// Writes summary.json (first, before any plotting), then every report.
+/// Plotting problems never fail this: they come back as warnings and the
+/// HTML says why it has no plots.
 Result<std::vector<std::string>> write_reports(const std::filesystem::path& dir,
                                                const Summary& summary, const RunData& data,
                                                const ReportOptions& options);
