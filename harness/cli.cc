@@ -268,7 +268,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
 
   RunFlags rf;
   CLI::App* run = app.add_subcommand("run", "launch COMMAND (or config sut.command) and soak it");
-  run->footer("COMMAND: soak run [OPTIONS] -- COMMAND [ARGS...] launches COMMAND (else config sut.command).");
+  run->footer(
+      "COMMAND: soak run [OPTIONS] -- COMMAND [ARGS...] launches COMMAND (else config sut.command).\n"
+      "Without a command, soak launches nothing and observes a running service (local or on another\n"
+      "machine) through --metrics URL and/or --go URL; it is ready when that endpoint answers.");
   add_run_options(*run, rf);
 
   std::string report_dir;

@@ -426,6 +426,7 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.go_url = config.go_url;
   po.gctrace = config.gctrace;
   po.metrics_url = config.metrics_url;
+  po.local_sut = !config.command.empty();
   return po;
 }
 

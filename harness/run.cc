@@ -24,6 +24,7 @@
 #include "harness/log_capture.h"
 #include "harness/progress.h"
 #include "harness/readiness.h"
+#include "harness/remote_watch.h"
 #include "harness/run_dir.h"
 #include "harness/sampler.h"
 #include "harness/signals.h"
@@ -169,6 +170,11 @@ class Run {
   void capture_profiles(const std::string& label);
   void maybe_fail_fast(double since_ready_s);
   int finish();
+  /// soak launched the SUT (otherwise it observes a service through
+  /// --metrics/--go and watches it with remote_).
+  bool local() const { return !config_.command.empty(); }
+  /// The SUT ended during the run: it exited, or (not local) was lost.
+  bool sut_gone();
   double elapsed_since_ready() const {
     return std::chrono::duration<double>(clock_.now() - ready_at_).count();
   }
@@ -180,6 +186,7 @@ class Run {
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::unique_ptr<SignalWatcher> signals_;
   std::unique_ptr<Child> child_;
+  std::unique_ptr<RemoteWatch> remote_;
   std::unique_ptr<LogCapture> log_;
   std::unique_ptr<Sampler> sampler_;
   std::unique_ptr<ReadinessCheck> ready_;
@@ -198,6 +205,20 @@ class Run {
   int looks_planned_ = 0;
   double look_every_s_ = 0;
 };
+
+bool Run::sut_gone() {
+  if (child_) return child_->exit_status().has_value();
+  if (!remote_) return false;
+  if (auto why = remote_->lost(clock_.now())) {
+    if (outcome_.sut_failure.empty()) {
+      outcome_.sut_failure = *why;
+      dir_->emit("sut_lost", {{"message", *why}});
+      std::fprintf(stderr, "soak: %s\n", why->c_str());
+    }
+    return true;
+  }
+  return false;
+}
 
 int Run::setup_error(const std::string& message, int code) {
   std::fprintf(stderr, "soak: %s\n", message.c_str());
@@ -227,13 +248,13 @@ Run::ReadyResult Run::wait_ready() {
   auto deadline = clock_.now() + config_.ready_timeout;
   while (true) {
     if (signals_->received()) return ReadyResult::kInterrupted;
-    if (child_->exit_status()) return ReadyResult::kExited;
+    if (child_ && child_->exit_status()) return ReadyResult::kExited;
     auto left = deadline - clock_.now();
     if (left <= Duration::zero()) return ReadyResult::kTimeout;
     auto t0 = clock_.now();
     if (ready_->poll(std::min<Duration>(left, milliseconds(500)))) {
       // A port can accept just before a crash: ready means still alive.
-      if (child_->exit_status()) return ReadyResult::kExited;
+      if (child_ && child_->exit_status()) return ReadyResult::kExited;
       return ReadyResult::kReady;
     }
     auto spent = clock_.now() - t0;
@@ -305,7 +326,7 @@ std::string Run::end_reason_loop() {
       interrupted_by_ = sig;
       return "interrupted";
     }
-    if (child_->exit_status()) return "sut_exited";
+    if (sut_gone()) return child_ ? "sut_exited" : "sut_lost";
     for (auto& w : workloads_) {
       if (auto f = w->failure()) {
         dir_->emit("workload_failed", {{"workload", std::string(w->name())}, {"message", f->message}});
@@ -350,36 +371,47 @@ int Run::execute() {
     if (!w) return setup_error(w.message(), exit_code::kUsage);
     workloads_.push_back(std::move(*w));
   }
-  if (config_.command.empty()) return setup_error("no SUT command (give -- COMMAND or sut.command)", exit_code::kUsage);
   if (auto st = dir_->write_run_json(run_json(config_)); !st) return setup_error(st.message(), exit_code::kInternal);
 
   signals_ = std::make_unique<SignalWatcher>();
   progress_ = std::make_unique<Progress>(config_.style, stderr, ::isatty(2) != 0);
   ready_ = std::make_unique<ReadinessCheck>(config_.ready);
 
-  // 2. Launch, capture its output, sample it.
-  if (!launch()) {
-    outcome_.sut_failed = true;
-    end_reason_ = "sut_not_ready";
-    return finish();
-  }
-  {
-    auto run = dir_->snapshot().run;
-    run["pid"] = child_->pid();
-    (void)dir_->write_run_json(run);
-  }
-  log_ = std::make_unique<LogCapture>(dir_->path() / "sut.log", config_.sut_log_limit_bytes);
-  for (auto& p : probes_)
-    if (auto* obs = dynamic_cast<LogObserver*>(p.get()))
-      log_->add_line_observer([this, obs](std::string_view line, bool is_err) {
-        obs->on_line(line, is_err, dir_->now_s());
-      });
-  log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
-  log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
-  if (auto st = log_->start(child_->take_stdout(), child_->take_stderr()); !st) {
-    outcome_.internal_error = st.message();
-    end_reason_ = "error";
-    return finish();
+  // 2. Launch, capture its output, sample it. Without a command soak observes
+  // a service it did not launch: nothing to start, no log.
+  if (local()) {
+    if (!launch()) {
+      outcome_.sut_failed = true;
+      end_reason_ = "sut_not_ready";
+      return finish();
+    }
+    {
+      auto run = dir_->snapshot().run;
+      run["pid"] = child_->pid();
+      (void)dir_->write_run_json(run);
+    }
+    log_ = std::make_unique<LogCapture>(dir_->path() / "sut.log", config_.sut_log_limit_bytes);
+    for (auto& p : probes_)
+      if (auto* obs = dynamic_cast<LogObserver*>(p.get()))
+        log_->add_line_observer([this, obs](std::string_view line, bool is_err) {
+          obs->on_line(line, is_err, dir_->now_s());
+        });
+    log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
+    log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
+    if (auto st = log_->start(child_->take_stdout(), child_->take_stderr()); !st) {
+      outcome_.internal_error = st.message();
+      end_reason_ = "error";
+      return finish();
+    }
+  } else {
+    dir_->set_launch_time(clock_.now());
+    // Silent for longer than it may take to become ready, or longer than
+    // three of the slowest probe's intervals, counts as lost.
+    Duration allowance = config_.ready_timeout;
+    for (auto& p : probes_) allowance = std::max<Duration>(allowance, 3 * p->interval());
+    remote_ = std::make_unique<RemoteWatch>(allowance);
+    dir_->emit("observing", {{"metrics", config_.metrics_url ? nlohmann::json(*config_.metrics_url) : nlohmann::json()},
+                             {"go", config_.go_url ? nlohmann::json(*config_.go_url) : nlohmann::json()}});
   }
 
   sampler_ = std::make_unique<Sampler>(
@@ -398,11 +430,18 @@ int Run::execute() {
         if (repeats > 0) f["repeats"] = repeats;
         dir_->emit("probe_error", f);
       });
-  Target target{child_->pid()};
+  Target target{child_ ? child_->pid() : -1};
   for (auto& p : probes_) {
     Probe* probe = p.get();
-    sampler_->add(std::string(probe->name()), probe->interval(),
-                  [probe, target] { return probe->sample(target); });
+    if (remote_)
+      sampler_->add(std::string(probe->name()), probe->interval(), [this, probe, target] {
+        auto r = probe->sample(target);
+        if (r) remote_->observe(clock_.now(), *r);
+        return r;
+      });
+    else
+      sampler_->add(std::string(probe->name()), probe->interval(),
+                    [probe, target] { return probe->sample(target); });
   }
   for (auto& w : workloads_)
     if (auto* src = dynamic_cast<ReadingSource*>(w.get()))
@@ -418,7 +457,7 @@ int Run::execute() {
       interrupted_by_ = signals_->received();
       end_reason_ = "interrupted";
       return finish();
-    case ReadyResult::kExited: {
+    case ReadyResult::kExited: {  // local only
       auto st = *child_->exit_status();
       std::string msg = "the SUT " + describe_exit(st) + " before it was ready (" + ready_->describe() + ")";
       end_reason_ = "sut_not_ready";
@@ -436,6 +475,10 @@ int Run::execute() {
       dir_->emit("ready_timeout", {{"message", msg}});
       end_reason_ = "sut_not_ready";
       outcome_.sut_failed = true;
+      if (!log_) {
+        std::fprintf(stderr, "soak: %s\n", msg.c_str());
+        return finish();
+      }
       std::string tail;
       for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
       if (tail.empty()) tail = "  (sut.log is empty)\n";
@@ -446,6 +489,7 @@ int Run::execute() {
   }
   ready_at_ = clock_.now();
   ready_s_ = dir_->seconds_at(ready_at_);
+  if (remote_) remote_->start(ready_at_);
   dir_->emit("ready");
 
   // 4. Load.
@@ -484,7 +528,7 @@ int Run::finish() {
   progress_->finish();
   double end_s = dir_->now_s();
   double run_s = ready_s_ ? std::max(0.0, end_s - *ready_s_) : 0.0;
-  bool sut_running = child_ && !child_->exit_status();
+  bool sut_running = child_ ? !child_->exit_status() : remote_ && !sut_gone();
 
   if (end_reason_ == "interrupted") {
     int sig = interrupted_by_.value_or(SIGINT);
@@ -506,7 +550,9 @@ int Run::finish() {
   }
   if (sampler_) sampler_->stop();
 
-  if (child_) {
+  if (remote_ && !sut_running) {
+    outcome_.sut_failed = true;
+  } else if (child_) {
     if (sut_running) {
       ExitStatus st = child_->stop(kStopGrace);
       // It may have ended on its own between the check and the stop.

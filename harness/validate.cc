@@ -45,15 +45,45 @@ Status check_timing(const RunConfig& c) {
   return Status::Ok();
 }
 
+// No command: soak observes a service it did not launch (another machine, a
+// container, a process someone else started) through --metrics and --go.
+Status check_remote_sut(RunConfig& c) {
+  if (!c.metrics_url && !c.go_url)
+    return make_error("no SUT command: give it after -- (soak run --duration 1h -- ./server --port 8080) "
+                      "or as sut.command in the config; to soak a service soak does not launch, give "
+                      "--metrics URL and/or --go URL instead");
+  if (c.gctrace)
+    return make_error("--gctrace/probes.gctrace: needs a SUT command (it sets GODEBUG=gctrace=1 for a process "
+                      "soak launches and reads its stderr); without one, use --go URL or --metrics URL");
+  if (!c.env.empty())
+    return make_error(fmt::format("--env/sut.env \"{}\": no SUT command to give it to (soak launches nothing "
+                                  "when it observes a service through --metrics/--go)",
+                                  c.env.begin()->first));
+  if (c.ready && c.ready->kind == ReadySpec::Kind::kLog)
+    return make_error(fmt::format("--ready/sut.ready \"{}\": a log: readiness needs a SUT command (soak reads "
+                                  "only the output of a process it launches); use http:// or tcp: instead",
+                                  c.ready->text));
+  // Ready when the endpoint answers, unless told otherwise.
+  if (!c.ready) {
+    std::string url = c.metrics_url ? *c.metrics_url : *c.go_url + "/debug/pprof/";
+    if (!c.metrics_url && c.go_url->ends_with('/')) url = *c.go_url + "debug/pprof/";
+    auto spec = parse_ready_spec(url);
+    if (!spec) return make_error(fmt::format("{} \"{}\": {}", c.metrics_url ? "--metrics" : "--go", url,
+                                             spec.message()));
+    c.ready = *spec;
+  }
+  return Status::Ok();
+}
+
 Status check_sut(RunConfig& c) {
   std::error_code ec;
   fs::path cwd = fs::absolute(c.cwd, ec);
   if (ec || !fs::is_directory(cwd, ec))
     return make_error(fmt::format("--cwd/sut.cwd \"{}\": no such directory", c.cwd.string()));
   c.cwd = cwd.lexically_normal();
-  if (c.command.empty() || c.command[0].empty())
-    return make_error("no SUT command: give it after -- (soak run --duration 1h -- ./server --port 8080) "
-                      "or as sut.command in the config");
+  if (c.command.empty()) return check_remote_sut(c);
+  if (c.command[0].empty())
+    return make_error("SUT command: the program name is empty (expected e.g. -- ./server --port 8080)");
   std::string path_env;
   if (auto it = c.env.find("PATH"); it != c.env.end()) path_env = it->second;
   else if (const char* p = std::getenv("PATH")) path_env = p;
@@ -126,6 +156,11 @@ Status check_budgets(const RunConfig& c, const Producible& p) {
     if (!r) {
       std::string hint;
       if (b.target.starts_with("prom:") && !c.metrics_url) hint = " (prom: series need --metrics URL)";
+      else if (c.command.empty() && (b.target == "rss" || b.target == "threads" || b.target == "fds" ||
+                                     b.target == "sockets" || b.target.starts_with("rss_") ||
+                                     b.target == "pss_bytes" || b.target == "cpu_seconds"))
+        hint = " (no SUT command: soak reads no /proc of a service it did not launch; --metrics maps "
+               "process_resident_memory_bytes, process_open_fds and go_threads onto rss_bytes, fds and threads)";
       else if ((b.target == "goroutines" || b.target.starts_with("go_")) && !c.go_url && !c.gctrace)
         hint = " (Go series need --go URL or --gctrace)";
       return make_error(fmt::format("{}: {}{}", who, r.message(), hint));

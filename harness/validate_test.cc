@@ -90,6 +90,56 @@ TEST(ValidateTest, Command) {
   EXPECT_THAT(error_of(c), HasSubstr("nowhere\": no such directory"));
 }
 
+// No command: soak observes a service it did not launch through --metrics
+// or --go (DESIGN.md section 2: the command is optional).
+TEST(ValidateTest, WithoutACommandSoakObservesThroughMetricsOrGo) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.command.clear();
+  EXPECT_THAT(error_of(c), HasSubstr("--metrics URL and/or --go URL"));
+  c.metrics_url = "http://10.0.0.7:9100/metrics";
+  c.budgets = {budget("rss=1MiB/h"), budget("fds=0/h"), budget("goroutines=0/h"), budget("heap=1MiB/h")};
+  ASSERT_TRUE(validate_run_config(c).ok());
+  // Readiness defaults to the endpoint answering.
+  ASSERT_TRUE(c.ready);
+  EXPECT_EQ(c.ready->kind, ReadySpec::Kind::kHttp);
+  EXPECT_EQ(c.ready->url, "http://10.0.0.7:9100/metrics");
+  EXPECT_EQ(c.resolved.at("sut").at("ready"), "http://10.0.0.7:9100/metrics");
+
+  c = good(dir);
+  c.command.clear();
+  c.go_url = "http://10.0.0.7:6060";
+  ASSERT_TRUE(validate_run_config(c).ok());
+  EXPECT_EQ(c.ready->url, "http://10.0.0.7:6060/debug/pprof/");
+  // --go alone has no process figures: rss needs --metrics, and says so.
+  c.budgets = {budget("rss=1MiB/h")};
+  auto e = error_of(c);
+  EXPECT_THAT(e, HasSubstr("budget \"rss=1MiB/h\": no probe produces \"rss\""));
+  EXPECT_THAT(e, HasSubstr("no SUT command: soak reads no /proc"));
+  c.budgets = {budget("goroutines=0/h")};
+  ASSERT_TRUE(validate_run_config(c).ok());
+}
+
+TEST(ValidateTest, WithoutACommandLaunchOnlySettingsAreErrors) {
+  TempDir dir;
+  RunConfig c = good(dir);
+  c.command.clear();
+  c.metrics_url = "http://127.0.0.1:9100/metrics";
+  c.gctrace = true;
+  EXPECT_THAT(error_of(c), HasSubstr("--gctrace/probes.gctrace: needs a SUT command"));
+  c.gctrace = false;
+  c.env["GOMAXPROCS"] = "2";
+  EXPECT_THAT(error_of(c), HasSubstr("--env/sut.env \"GOMAXPROCS\": no SUT command to give it to"));
+  c.env.clear();
+  c.ready = *parse_ready_spec("log:listening");
+  EXPECT_THAT(error_of(c), HasSubstr("--ready/sut.ready \"log:listening\": a log: readiness needs a SUT command"));
+  c.ready = *parse_ready_spec("tcp:127.0.0.1:9100");
+  ASSERT_TRUE(validate_run_config(c).ok());
+  EXPECT_EQ(c.ready->kind, ReadySpec::Kind::kTcp);  // the user's readiness stands
+  c.metrics_url = "ftp://x/metrics";
+  EXPECT_THAT(error_of(c), HasSubstr("--metrics"));
+}
+
 TEST(ValidateTest, OutMustBeEmptyUnlessForce) {
   TempDir dir;
   RunConfig c = good(dir);

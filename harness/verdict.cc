@@ -68,8 +68,9 @@ Summary assemble_summary(const RunData& data, const Judgement& judgement, const 
   } else if (outcome.sut_failed) {
     s.status = RunStatus::kSutFailed;
     s.exit_code = exit_code::kSutFailed;
-    s.warnings.push_back(outcome.sut_exit
-                             ? fmt::format("the SUT {} during the run", describe_exit(*outcome.sut_exit))
+    s.warnings.push_back(outcome.sut_exit ? fmt::format("the SUT {} during the run", describe_exit(*outcome.sut_exit))
+                         : !outcome.sut_failure.empty()
+                             ? fmt::format("the SUT was lost during the run: {}", outcome.sut_failure)
                              : std::string("the SUT failed (did not start or never became ready)"));
   } else if (outcome.internal_error) {
     s.status = RunStatus::kError;
@@ -143,6 +144,9 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
       if (auto it = x.find("signal"); it != x.end() && it->is_string()) ex.signal = it->get<std::string>();
       if (auto it = x.find("oom_killed"); it != x.end() && it->is_boolean()) ex.oom_killed = it->get<bool>();
       o.sut_exit = ex;
+    } else if (e.event == "sut_lost") {
+      o.sut_failed = true;
+      o.sut_failure = str("message");
     } else if (e.event == "interrupted") {
       o.interrupted = true;
     } else if (e.event == "early_fail") {

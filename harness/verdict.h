@@ -18,6 +18,7 @@ struct Outcome {
   bool interrupted = false;        // SIGINT/SIGTERM
   bool sut_failed = false;         // could not start, never ready, exited or killed during the run
   std::optional<SutExit> sut_exit; // when it exited during the run
+  std::string sut_failure;         // a SUT soak did not launch: why it was lost (stopped answering, restarted)
   std::optional<std::string> internal_error;
   bool early_fail = false;         // --fail-fast stopped the run
 };

@@ -160,6 +160,27 @@ TEST(VerdictTest, FactsFromMinimalRunJsonAreUnknown) {
   EXPECT_DOUBLE_EQ(f.duration_s, 60);  // span of the samples when run_end is missing
 }
 
+TEST(VerdictTest, ALostRemoteSutIsASutFailureWithItsReason) {
+  RunData d;
+  d.run = nlohmann::json::parse(R"({"schema":"soak.run/v1","command":[],"pid":null,"interval_s":1.0})");
+  ASSERT_TRUE(parse_events(R"({"t":0.0,"event":"observing","metrics":"http://10.0.0.7:9100/metrics","go":null}
+{"t":0.2,"event":"ready"}
+{"t":95.0,"event":"sut_lost","message":"the SUT restarted: counter go_gc_cycles went back from 41 to 2"}
+)",
+                           "events.jsonl", d)
+                  .ok());
+  auto [o, f] = facts_from_run_data(d);
+  EXPECT_TRUE(o.sut_failed);
+  EXPECT_FALSE(o.sut_exit);
+  EXPECT_FALSE(f.pid);
+  EXPECT_TRUE(f.command.empty());
+  Summary s = assemble_summary(d, Judgement{}, o, f);
+  EXPECT_EQ(s.status, RunStatus::kSutFailed);
+  EXPECT_EQ(s.exit_code, exit_code::kSutFailed);
+  EXPECT_THAT(s.warnings, Contains("the SUT was lost during the run: the SUT restarted: counter go_gc_cycles "
+                                   "went back from 41 to 2"));
+}
+
 TEST(VerdictTest, InterruptEarlyFailAndWorkloadFailureEvents) {
   RunData d;
   ASSERT_TRUE(parse_events(R"({"t":1,"event":"early_fail","budget":"rss=0/h","reason":"x"}

@@ -25,11 +25,13 @@ Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& o
     auto u = parse_probe_url(*options.metrics_url);
     if (!u) return make_error("--metrics " + u.message());
     // Series the other probes already produce are not mapped from the
-    // scrape: the process probe always runs (registry.cc).
+    // scrape: the process probe runs whenever soak launched the SUT
+    // (registry.cc).
     for (const auto& p : probes)
       for (auto& s : p->series()) direct.insert(s);
-    for (const auto& p : make_proc_probes(options))
-      for (auto& s : p->series()) direct.insert(s);
+    if (options.local_sut)
+      for (const auto& p : make_proc_probes(options))
+        for (auto& s : p->series()) direct.insert(s);
     auto interval = options.metrics_interval.value_or(options.interval);
     probes.push_back(std::make_unique<MetricsProbe>(std::move(*u), interval, std::move(direct)));
   }

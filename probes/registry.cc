@@ -6,7 +6,8 @@
 namespace soak {
 
 Result<std::vector<std::unique_ptr<Probe>>> make_probes(const ProbeOptions& options) {
-  auto probes = make_proc_probes(options);
+  std::vector<std::unique_ptr<Probe>> probes;
+  if (options.local_sut) probes = make_proc_probes(options);
   auto go = make_go_probes(options);
   if (!go) return go.error();
   for (auto& p : *go) probes.push_back(std::move(p));

@@ -20,9 +20,15 @@ struct ProbeOptions {
   bool gctrace = false;                    // --gctrace
   std::optional<std::string> metrics_url;  // --metrics
   std::optional<Duration> metrics_interval;
+  /// False when soak did not launch the SUT (no command: a service observed
+  /// only through --go/--metrics, possibly on another machine). Then there is
+  /// no process probe, and --metrics maps client_golang's process_* metrics
+  /// onto rss_bytes, fds, threads.
+  bool local_sut = true;
 };
 
-/// Every probe for these options, the process probe first. Errors name the
+/// Every probe for these options, the process probe first (when the SUT is
+/// local). Errors name the
 /// option (e.g. a malformed --go URL).
 Result<std::vector<std::unique_ptr<Probe>>> make_probes(const ProbeOptions& options);
 

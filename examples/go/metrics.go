@@ -7,7 +7,12 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"time"
 )
+
+// startTime is when the process started, for process_start_time_seconds
+// (a scraper sees a restart as a new value).
+var startTime = time.Now()
 
 // metricsHandler serves a few of client_golang's default metrics in the
 // Prometheus text format 0.0.4, by hand (standard library only), so soak's
@@ -41,6 +46,7 @@ func metricsHandler(w http.ResponseWriter, r *http.Request) {
 			gauge("process_resident_memory_bytes", "Resident memory size in bytes.", pages*float64(os.Getpagesize()))
 		}
 	}
+	gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.", float64(startTime.UnixNano())/1e9)
 	fmt.Fprintf(w, "# HELP soak_example_requests_total Requests to /work by mode.\n# TYPE soak_example_requests_total counter\n")
 	fmt.Fprintf(w, "soak_example_requests_total{mode=%q} %d\n", currentMode, requests.Value())
 }

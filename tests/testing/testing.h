@@ -41,6 +41,29 @@ struct CommandResult {
 CommandResult run_command(const std::vector<std::string>& argv, double timeout_s = 120,
                           const std::vector<std::string>& extra_env = {});
 
+/// A process started in the background (stdin closed, stdout and stderr to
+/// `log`), SIGKILLed and reaped on destruction unless it was waited for.
+class Background {
+ public:
+  explicit Background(const std::vector<std::string>& argv, const std::filesystem::path& log = "/dev/null");
+  ~Background();
+  Background(const Background&) = delete;
+  Background& operator=(const Background&) = delete;
+  int pid() const { return pid_; }
+  /// True while it has not exited (reaps it when it has).
+  bool running();
+  /// Sends `sig` and waits for the exit.
+  void stop(int sig);
+
+ private:
+  int pid_ = -1;
+  bool reaped_ = false;
+};
+
+/// Polls http://127.0.0.1:PORT/PATH until it answers 2xx (true) or
+/// `timeout_s` passes (false).
+bool wait_http_ok(int port, const std::string& path, double timeout_s = 10);
+
 /// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
 int free_port();
 

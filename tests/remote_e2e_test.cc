@@ -1,0 +1,154 @@
+// End to end: soaking a service soak did not launch (no command), seen only
+// through its Prometheus /metrics (DESIGN.md section 2: the command is
+// optional). The Go example is started outside soak, as a service on another
+// machine would be; client_golang's process and Go metrics stand in for the
+// process probe. A remote SUT that stops answering or restarts fails the run
+// with exit 3, keeping what was recorded.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+fs::path example() { return testing::build_dir() / "examples/go/soak-go-example"; }
+
+json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  return json::parse(f, nullptr, false);
+}
+
+std::string verdict_of(const json& summary, const std::string& series) {
+  for (const auto& b : summary.value("budgets", json::array()))
+    if (b.value("series", "") == series) return b.value("verdict", "");
+  return "(no budget on " + series + ")";
+}
+
+std::set<std::string> series_of(const json& summary) {
+  std::set<std::string> out;
+  for (const auto& s : summary.value("series", json::array())) out.insert(s.value("name", ""));
+  return out;
+}
+
+class RemoteE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(example())) GTEST_SKIP() << "no Go toolchain: " << example() << " was not built";
+    port_ = testing::free_port();
+  }
+  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::unique_ptr<testing::Background> start_example(const std::string& mode) {
+    auto p = std::make_unique<testing::Background>(
+        std::vector<std::string>{example().string(), "--addr", "127.0.0.1:" + std::to_string(port_), "--mode", mode},
+        dir_ / "example.log");
+    EXPECT_TRUE(testing::wait_http_ok(port_, "/healthz")) << testing::read_file(dir_ / "example.log");
+    return p;
+  }
+  // soak with no command: only --metrics, plus load on /work.
+  std::vector<std::string> soak_args(const std::string& duration, const std::string& ready_timeout) const {
+    return {testing::soak_binary().string(), "run", "--duration", duration, "--interval", "500ms",
+            "--out", (dir_ / "out").string(), "--style", "none", "--ready-timeout", ready_timeout,
+            "--metrics", base() + "/metrics", "--workload", base() + "/work", "--rate", "100",
+            "--connections", "4", "--budget", "goroutines=0/h", "--budget", "fds=0/h", "--budget", "rss<=4GiB"};
+  }
+  fs::path out() const { return dir_ / "out"; }
+
+  testing::TempDir dir_;
+  int port_ = 0;
+};
+
+TEST_F(RemoteE2E, LeakingServiceSeenOnlyThroughMetricsFailsOnGoroutinesAndIsLeftRunning) {
+  auto sut = start_example("goroutine");
+  auto r = testing::run_command(soak_args("15s", "10s"), 90);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  json summary = read_json(out() / "summary.json");
+  ASSERT_FALSE(summary.is_discarded()) << r.err;
+  SCOPED_TRACE("budgets: " + summary.value("budgets", json::array()).dump(1) + "\nstderr: " + r.err);
+  EXPECT_EQ(summary["status"], "fail");
+  EXPECT_EQ(verdict_of(summary, "goroutines"), "fail");
+  EXPECT_EQ(verdict_of(summary, "fds"), "pass");
+  // client_golang's defaults mapped onto the canonical series; nothing read
+  // from /proc (sockets and cpu_seconds come only from there).
+  auto series = series_of(summary);
+  for (auto s : {"goroutines", "rss_bytes", "fds", "threads", "go_heap_alloc_bytes", "prom:go_goroutines"})
+    EXPECT_TRUE(series.count(s)) << s;
+  for (auto s : {"sockets", "cpu_seconds", "pss_bytes"}) EXPECT_FALSE(series.count(s)) << s;
+  json run = read_json(out() / "run.json");
+  EXPECT_EQ(run["command"], json::array());
+  EXPECT_TRUE(run["pid"].is_null());
+  EXPECT_EQ(run["config"]["sut"]["ready"], base() + "/metrics");  // ready when the endpoint answers
+  EXPECT_FALSE(fs::exists(out() / "sut.log"));
+  EXPECT_THAT(testing::read_file(out() / "report.html"), HasSubstr("soak observed a service it did not launch"));
+  // soak did not launch it, so it does not stop it.
+  EXPECT_TRUE(sut->running());
+}
+
+TEST_F(RemoteE2E, HealthyServiceSeenOnlyThroughMetricsPasses) {
+  auto sut = start_example("none");
+  auto r = testing::run_command(soak_args("15s", "10s"), 90);
+  EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
+  json summary = read_json(out() / "summary.json");
+  ASSERT_FALSE(summary.is_discarded()) << r.err;
+  EXPECT_EQ(verdict_of(summary, "goroutines"), "pass") << summary.dump(1);
+  EXPECT_EQ(verdict_of(summary, "rss_bytes"), "pass");
+  EXPECT_TRUE(sut->running());
+}
+
+TEST_F(RemoteE2E, ServiceThatStopsAnsweringFailsTheRunWithExit3AndKeepsItsData) {
+  auto sut = start_example("none");
+  std::thread killer([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    sut->stop(SIGKILL);
+  });
+  auto r = testing::run_command(soak_args("60s", "2s"), 50);
+  killer.join();
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the SUT stopped answering"));
+  json summary = read_json(out() / "summary.json");
+  ASSERT_FALSE(summary.is_discarded()) << r.err;
+  EXPECT_EQ(summary["status"], "sut_failed");
+  EXPECT_THAT(summary["warnings"].dump(), HasSubstr("the SUT was lost during the run"));
+  EXPECT_THAT(testing::read_file(out() / "events.jsonl"), HasSubstr("\"event\":\"sut_lost\""));
+  // What was recorded before it went away is kept.
+  EXPECT_THAT(testing::read_file(out() / "samples.jsonl"), HasSubstr("\"goroutines\""));
+  EXPECT_THAT(testing::read_file(out() / "report.html"), HasSubstr("lost during the run"));
+}
+
+TEST_F(RemoteE2E, ServiceThatRestartsFailsTheRunWithExit3) {
+  auto sut = start_example("none");
+  std::unique_ptr<testing::Background> second;
+  std::thread restarter([&] {
+    std::this_thread::sleep_for(std::chrono::seconds(4));
+    sut->stop(SIGKILL);  // as the OOM killer would, then the orchestrator restarts it
+    second = start_example("none");
+  });
+  auto r = testing::run_command(soak_args("60s", "20s"), 50);
+  restarter.join();
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("the SUT restarted"));
+  EXPECT_THAT(testing::read_file(out() / "events.jsonl"), HasSubstr("\"event\":\"sut_lost\",\"message\":\"the SUT restarted"));
+}
+
+TEST_F(RemoteE2E, ServiceThatNeverAnswersIsNotReadyExit3) {
+  auto r = testing::run_command(soak_args("20s", "1s"), 30);
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("was not ready (" + base() + "/metrics"));
+  EXPECT_EQ(read_json(out() / "summary.json")["status"], "sut_failed");
+}
+
+}  // namespace
+}  // namespace soak
