@@ -105,6 +105,9 @@ std::string sut_failure(const Summary& summary, const RunData& data) {
   if (const Event* e = data.find_event("ready_timeout"))
     return "never became ready: " + e->fields.value("message", std::string("ready timeout"));
   if (summary.exit) return "the SUT " + describe_exit(*summary.exit) + " during the run";
+  if (const Event* e = data.find_event("sut_lost"))
+    return "lost during the run (at " + format_seconds(e->t) + "): " +
+           e->fields.value("message", std::string("no reason recorded"));
   if (const Event* e = data.find_event("sut_exited")) {
     SutExit x;
     if (auto c = e->fields.find("code"); c != e->fields.end() && c->is_number_integer())

@@ -237,7 +237,10 @@ class HtmlWriter final : public ReportWriter {
     };
     std::string cmd;
     for (const auto& a : s.command) cmd += (cmd.empty() ? "" : " ") + a;
-    out << "<dt>Command</dt><dd><code>" << h(cmd.empty() ? "unknown" : cmd) << "</code></dd>";
+    if (cmd.empty() && data.run.is_object() && data.run.contains("command") && data.run["command"].is_array())
+      out << "<dt>Command</dt><dd>none: soak observed a service it did not launch</dd>";
+    else
+      out << "<dt>Command</dt><dd><code>" << h(cmd.empty() ? "unknown" : cmd) << "</code></dd>";
     row("Started (UTC)", run_fact(data, "start_utc"));
     row("Duration", format_seconds(s.duration_s));
     row("Warm-up", s.warmup_s ? format_seconds(*s.warmup_s) : std::string("unknown"));
