@@ -273,4 +273,12 @@ Result<Summary> summary_from_json(const json& j) {
   }
 }
 
+std::string describe_exit(const SutExit& e) {
+  std::string s = e.signal ? "was killed by " + *e.signal
+                  : e.code ? fmt::format("exited with code {}", *e.code)
+                           : std::string("exited");
+  if (e.oom_killed) s += " (OOM killer)";
+  return s;
+}
+
 }  // namespace soak

@@ -78,6 +78,9 @@ struct SutExit {
   bool oom_killed = false;
 };
 
+/// "exited with code 2", "was killed by SIGKILL (OOM killer)".
+std::string describe_exit(const SutExit& e);
+
 struct WorkloadSummary {
   uint64_t requests = 0;
   uint64_t errors = 0;

@@ -24,18 +24,6 @@ namespace soak {
 
 using nlohmann::json;
 
-namespace {
-
-std::string describe_exit(const SutExit& e) {
-  std::string s = e.signal ? fmt::format("killed by {}", *e.signal)
-                  : e.code ? fmt::format("exited with code {}", *e.code)
-                           : std::string("exited");
-  if (e.oom_killed) s += " (OOM killer)";
-  return s;
-}
-
-}  // namespace
-
 Summary assemble_summary(const RunData& data, const Judgement& judgement, const Outcome& outcome,
                          const SummaryFacts& facts) {
   Summary s;

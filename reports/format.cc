@@ -87,17 +87,6 @@ const SeriesSummary* find_series_summary(const Summary& summary, std::string_vie
   return nullptr;
 }
 
-std::string describe_exit(const SutExit& e) {
-  std::string s;
-  if (e.signal)
-    s = "killed by " + *e.signal;
-  else if (e.code)
-    s = fmt::format("exited with code {}", *e.code);
-  else
-    s = "exited";
-  if (e.oom_killed) s += " (OOM killer)";
-  return s;
-}
 
 std::string sut_failure(const Summary& summary, const RunData& data) {
   if (const Event* e = data.find_event("launch_failed"))

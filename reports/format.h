@@ -35,8 +35,6 @@ std::vector<std::string> plotted_series(const Summary& summary, const RunData& d
 
 const SeriesSummary* find_series_summary(const Summary& summary, std::string_view name);
 
-/// "exited with code 2", "killed by SIGKILL (OOM killer)".
-std::string describe_exit(const SutExit& e);
 
 /// Why the SUT did not stay up, or empty when it did: from summary.exit,
 /// status sut_failed and the launch_failed/ready_timeout/sut_exited events.
