@@ -1,12 +1,18 @@
 // Cost of soak's Go probes against the running Go example, and the SUT's
 // throughput with and without the probes at their default intervals.
 //
-//   build-*/go_probe_bench [--benchmark_filter=...] [--throughput_s=5] [--rounds=3]
+//   build-*/go_probe_bench [--benchmark_filter=...] [--cost_samples=300] [--throughput_s=5] [--rounds=3]
 //
 // Per-sample costs come from Google Benchmark (wall time of one GET + parse,
-// i.e. the sampler thread's cost; the SUT's share is the stop-the-world part
-// inside it). The throughput comparison drives /work with wrk, alternating
-// rounds without and with probes, and prints medians side by side.
+// i.e. the sampler thread's cost). The SUT's side is measured as the CPU time
+// the SUT spends serving the probes (its utime+stime from /proc, less its idle
+// rate), per sample; at the default intervals that gives a bound on the
+// throughput soak can take from it: a stop-the-world pause idles the other
+// cores for at most the CPU time of the thread that stopped them, so the
+// capacity lost is at most cpu_per_sample / interval of the whole machine,
+// whatever the core count. The throughput comparison drives /work with wrk in
+// pairs of rounds without and with probes (order alternating) and prints the
+// median of the per-pair ratios: on a shared machine it cannot resolve 1 %.
 #include <benchmark/benchmark.h>
 
 #include <fcntl.h>
@@ -20,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -77,6 +84,7 @@ class Example {
     }
   }
   std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  pid_t pid() const { return pid_; }
 
  private:
   int port_ = 0;
@@ -147,6 +155,61 @@ void BM_GctraceNonMatchingLine(benchmark::State& state) {
 }
 BENCHMARK(BM_GctraceNonMatchingLine);
 
+// CPU seconds the process has used (utime + stime of /proc/PID/stat).
+double process_cpu_s(pid_t pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (!f) return 0;
+  char buf[4096];
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  buf[n] = 0;
+  const char* p = std::strrchr(buf, ')');
+  if (!p) return 0;
+  unsigned long long utime = 0, stime = 0;
+  // After ") ": state(3) ... utime is field 14, stime 15.
+  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return 0;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+double median(std::vector<double> v);
+
+// SUT CPU per call of `sample`, less what the SUT burns idle over the same
+// time: 5 batches of `n` back-to-back calls, each after a 1 s idle window
+// that measures the idle rate; the median batch.
+double sut_cpu_per_sample_s(pid_t pid, int n, const std::function<void()>& sample) {
+  std::vector<double> per;
+  for (int b = 0; b < 5; ++b) {
+    double c0 = process_cpu_s(pid);
+    auto t0 = std::chrono::steady_clock::now();
+    std::this_thread::sleep_for(1s);
+    double idle_rate = (process_cpu_s(pid) - c0) /
+                       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double c1 = process_cpu_s(pid);
+    auto t1 = std::chrono::steady_clock::now();
+    for (int i = 0; i < n; ++i) sample();
+    double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    per.push_back(std::max(0.0, process_cpu_s(pid) - c1 - idle_rate * wall) / n);
+  }
+  return median(per);
+}
+
+// What the probes cost the SUT at their default intervals.
+void sut_cost_table(const Example& ex, int n) {
+  soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s));
+  soak::MetricsProbe metrics(*soak::parse_probe_url(ex.base() + "/metrics"), 1s, {});
+  double go_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)go.sample(soak::Target{}); });
+  double m_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)metrics.sample(soak::Target{}); });
+  double go_i = soak::to_seconds(go.interval()), m_i = soak::to_seconds(metrics.interval());
+  std::printf("\nSUT CPU spent serving the probes (goroutine mode, ~200 goroutines; median of 5 batches of %d;\n"
+              "utime+stime from /proc less the idle rate):\n", n);
+  std::printf("  go probe (goroutine profile + expvar): %8.1f us per sample, every %.0f s -> %.3f %% of one core\n",
+              go_s * 1e6, go_i, go_s / go_i * 100);
+  std::printf("  metrics scrape:                        %8.1f us per sample, every %.0f s -> %.3f %% of one core\n",
+              m_s * 1e6, m_i, m_s / m_i * 100);
+  std::printf("  bound on the SUT's throughput lost to probes (CPU + stop-the-world, any core count): %.3f %%\n",
+              (go_s / go_i + m_s / m_i) * 100);
+}
+
 // Requests per second from one wrk run; 0 when wrk is missing or fails.
 double wrk_rps(const std::string& url, int seconds) {
   std::string cmd = "wrk -t1 -c8 -d" + std::to_string(seconds) + "s " + url + " 2>/dev/null";
@@ -170,12 +233,12 @@ double median(std::vector<double> v) {
 // stop-the-world matter) without soak, and with the go probe at its default
 // interval, gctrace on and the metrics probe at 1 s.
 void throughput_comparison(int seconds, int rounds) {
-  std::vector<double> without, with;
-  for (int r = 0; r < rounds; ++r) {
-    {
-      Example ex("sawtooth", false);
-      without.push_back(wrk_rps(ex.base() + "/work", seconds));
-    }
+  std::vector<double> without, with, ratios;
+  auto run_without = [&] {
+    Example ex("sawtooth", false);
+    without.push_back(wrk_rps(ex.base() + "/work", seconds));
+  };
+  auto run_with = [&] {
     {
       Example ex("sawtooth", true);
       std::atomic<bool> stop{false};
@@ -200,13 +263,25 @@ void throughput_comparison(int seconds, int rounds) {
       stop = true;
       sampler.join();
     }
+  };
+  for (int r = 0; r < rounds; ++r) {
+    // Pairs in alternating order, so a drift of the machine's load does not
+    // favour one side.
+    if (r % 2 == 0) run_without(), run_with();
+    else run_with(), run_without();
+    if (without.back() > 0) ratios.push_back(with.back() / without.back());
   }
   double a = median(without), b = median(with);
-  std::printf("\nSUT throughput (sawtooth mode, wrk -t1 -c8, %d x %d s, medians):\n", rounds, seconds);
+  std::printf("\nSUT throughput (sawtooth mode, wrk -t1 -c8, %d pairs of %d s, medians):\n", rounds, seconds);
   std::printf("  without soak probes:                      %10.0f req/s\n", a);
   std::printf("  with go (%.0f s) + gctrace + metrics (1 s): %10.0f req/s\n",
               soak::to_seconds(soak::GoProbe::default_interval(1s)), b);
-  if (a > 0) std::printf("  difference:                               %+9.2f %%\n", (b - a) / a * 100);
+  if (a > 0) std::printf("  difference of the medians:                %+9.2f %%\n", (b - a) / a * 100);
+  if (!ratios.empty()) {
+    auto [lo, hi] = std::minmax_element(ratios.begin(), ratios.end());
+    std::printf("  median per-pair ratio with/without:       %+9.2f %% (pairs from %+.2f %% to %+.2f %%)\n",
+                (median(ratios) - 1) * 100, (*lo - 1) * 100, (*hi - 1) * 100);
+  }
   std::printf("  (shared 2-core machine: differences under the round-to-round spread are noise)\n");
   std::printf("  rounds without:");
   for (double x : without) std::printf(" %.0f", x);
@@ -218,12 +293,13 @@ void throughput_comparison(int seconds, int rounds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int seconds = 5, rounds = 3;
+  int seconds = 5, rounds = 3, cost_samples = 300;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--throughput_s=", 0) == 0) seconds = std::stoi(a.substr(15));
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
+    else if (a.rfind("--cost_samples=", 0) == 0) cost_samples = std::stoi(a.substr(15));
     else rest.push_back(argv[i]);
   }
   int n = static_cast<int>(rest.size());
@@ -234,6 +310,7 @@ int main(int argc, char** argv) {
     g_example = &ex;
     for (int i = 0; i < 200; ++i) (void)soak::http_get(ex.base() + "/work", 2s);
     benchmark::RunSpecifiedBenchmarks();
+    if (cost_samples > 0) sut_cost_table(ex, cost_samples);
     g_example = nullptr;
   }
   if (rounds > 0) throughput_comparison(seconds, rounds);
