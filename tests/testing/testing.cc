@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -176,17 +178,31 @@ bool wait_http_ok(int port, const std::string& path, double timeout_s) {
   return false;
 }
 
+// Ports handed out lie below the kernel's ephemeral range, so an outgoing
+// connection of another test never takes one between free_port() and the
+// server's bind; the start is random per process and each call moves on, so
+// concurrent test processes rarely try the same port, and a port found busy
+// is skipped.
 int free_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
+  static std::atomic<int> next{[] {
+    std::random_device rd;
+    return static_cast<int>(rd() % 8000);
+  }()};
+  int low = 32768;
+  if (std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range"); in) in >> low;
+  const int first = 20000, span = std::max(1000, low - first);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int port = first + (next.fetch_add(1) % span);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    bool ok = bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    close(fd);
+    if (ok) return port;
+  }
+  throw std::runtime_error("free_port: no free port below the ephemeral range");
 }
 
 }  // namespace soak::testing

@@ -64,7 +64,7 @@ class Background {
 /// `timeout_s` passes (false).
 bool wait_http_ok(int port, const std::string& path, double timeout_s = 10);
 
-/// A free TCP port on 127.0.0.1 (bind to port 0, read it back, close).
+/// A free TCP port on 127.0.0.1, below the ephemeral range (testing.cc says why).
 int free_port();
 
 }  // namespace soak::testing
