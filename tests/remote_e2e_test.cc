@@ -73,14 +73,14 @@ class RemoteE2E : public ::testing::Test {
 
 TEST_F(RemoteE2E, LeakingServiceSeenOnlyThroughMetricsFailsOnGoroutinesAndIsLeftRunning) {
   auto sut = start_example("goroutine");
-  auto r = testing::run_command(soak_args("15s", "10s"), 90);
+  auto r = testing::run_command(soak_args("20s", "10s"), 90);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   json summary = read_json(out() / "summary.json");
   ASSERT_FALSE(summary.is_discarded()) << r.err;
   SCOPED_TRACE("budgets: " + summary.value("budgets", json::array()).dump(1) + "\nstderr: " + r.err);
   EXPECT_EQ(summary["status"], "fail");
   EXPECT_EQ(verdict_of(summary, "goroutines"), "fail");
-  EXPECT_EQ(verdict_of(summary, "fds"), "pass");
+  EXPECT_NE(verdict_of(summary, "fds"), "fail");  // no false alarm (20 s may leave it inconclusive)
   // client_golang's defaults mapped onto the canonical series; nothing read
   // from /proc (sockets and cpu_seconds come only from there).
   auto series = series_of(summary);
@@ -99,11 +99,13 @@ TEST_F(RemoteE2E, LeakingServiceSeenOnlyThroughMetricsFailsOnGoroutinesAndIsLeft
 
 TEST_F(RemoteE2E, HealthyServiceSeenOnlyThroughMetricsPasses) {
   auto sut = start_example("none");
-  auto r = testing::run_command(soak_args("15s", "10s"), 90);
+  auto r = testing::run_command(soak_args("20s", "10s"), 90);
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   json summary = read_json(out() / "summary.json");
   ASSERT_FALSE(summary.is_discarded()) << r.err;
-  EXPECT_EQ(verdict_of(summary, "goroutines"), "pass") << summary.dump(1);
+  EXPECT_EQ(summary["status"], "pass") << summary.dump(1);
+  // No false alarm; a 20 s run may leave a slope inconclusive, which passes.
+  for (auto s : {"goroutines", "fds"}) EXPECT_NE(verdict_of(summary, s), "fail") << s << summary.dump(1);
   EXPECT_EQ(verdict_of(summary, "rss_bytes"), "pass");
   EXPECT_TRUE(sut->running());
 }
