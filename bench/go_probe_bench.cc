@@ -133,7 +133,7 @@ void BM_MetricsScrape(benchmark::State& state) {
 BENCHMARK(BM_MetricsScrape)->Unit(benchmark::kMicrosecond);
 
 void BM_GoProbeSample(benchmark::State& state) {
-  soak::GoProbe probe(*soak::parse_probe_url(g_example->base()), 1s);
+  soak::GoProbe probe(*soak::parse_probe_url(g_example->base()), 1s, /*duty_factor=*/0);
   for (auto _ : state) {
     auto r = probe.sample(soak::Target{});
     benchmark::DoNotOptimize(r);
@@ -195,7 +195,7 @@ double sut_cpu_per_sample_s(pid_t pid, int n, const std::function<void()>& sampl
 
 // What the probes cost the SUT at their default intervals.
 void sut_cost_table(const Example& ex, int n) {
-  soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s));
+  soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s), /*duty_factor=*/0);
   soak::MetricsProbe metrics(*soak::parse_probe_url(ex.base() + "/metrics"), 1s, {});
   double go_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)go.sample(soak::Target{}); });
   double m_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)metrics.sample(soak::Target{}); });

@@ -14,7 +14,7 @@ namespace {
 // every message has the same shape: --flag "text": reason.
 struct RunFlags {
   std::string config, duration, warmup, interval, out, ready, ready_timeout, rate, connections,
-      go, metrics, style, confidence, pss_interval, log_limit, cwd;
+      go, metrics, style, confidence, pss_interval, go_interval, metrics_interval, log_limit, cwd;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
 };
@@ -98,6 +98,16 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     auto d = duration_flag("--pss-interval", f.pss_interval);
     if (!d) return d.error();
     c.pss_interval = *d;
+  }
+  if (given("--go-interval")) {
+    auto d = duration_flag("--go-interval", f.go_interval);
+    if (!d) return d.error();
+    c.go_interval = *d;
+  }
+  if (given("--metrics-interval")) {
+    auto d = duration_flag("--metrics-interval", f.metrics_interval);
+    if (!d) return d.error();
+    c.metrics_interval = *d;
   }
   if (given("--out")) {
     if (f.out.empty()) return flag_error("--out", f.out, "empty path (expected a directory)");
@@ -230,6 +240,10 @@ void add_run_options(CLI::App& run, RunFlags& f) {
   run.add_option("--go", f.go, "base URL of the SUT's Go debug endpoints")->type_name("URL");
   run.add_flag("--gctrace", f.gctrace, "set GODEBUG=gctrace=1 for the SUT and parse its stderr");
   run.add_option("--metrics", f.metrics, "scrape a Prometheus text endpoint of the SUT")->type_name("URL");
+  run.add_option("--go-interval", f.go_interval, "interval of the --go probe (pprof stops the world) [max(--interval, 5s)]")
+      ->type_name("D");
+  run.add_option("--metrics-interval", f.metrics_interval, "interval of the --metrics scrape [--interval]")
+      ->type_name("D");
   run.add_option("--env", f.env, "repeatable: extra environment for the SUT")
       ->type_name("K=V")
       ->expected(1)

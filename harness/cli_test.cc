@@ -30,7 +30,8 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
                "--budget", "rss=2MiB/h", "--budget", "threads<=100", "--ready", "tcp:127.0.0.1:8080",
                "--ready-timeout", "10s", "--go", "http://127.0.0.1:8080", "--gctrace", "--metrics",
                "http://127.0.0.1:8080/metrics", "--env", "A=1", "--env", "B=x=y", "--strict", "--fail-fast",
-               "--style", "none", "--confidence", "0.95", "--pss-interval", "1m", "--log-limit", "1MB", "--cwd",
+               "--style", "none", "--confidence", "0.95", "--pss-interval", "1m", "--go-interval", "2s",
+               "--metrics-interval", "250ms", "--log-limit", "1MB", "--cwd",
                "/tmp", "--", "./server", "--port", "8080", "--duration", "x"});
   ASSERT_EQ(r.command, CliCommand::kRun);
   const RunConfig& c = r.run;
@@ -47,6 +48,8 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
   EXPECT_EQ(c.go_url, "http://127.0.0.1:8080");
   EXPECT_TRUE(c.gctrace);
   EXPECT_EQ(c.metrics_url, "http://127.0.0.1:8080/metrics");
+  EXPECT_EQ(c.go_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c.metrics_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(c.env.at("A"), "1");
   EXPECT_EQ(c.env.at("B"), "x=y");
   EXPECT_TRUE(c.strict);

@@ -168,7 +168,7 @@ Status apply_workloads(const json& w, RunConfig& c) {
 
 Status apply_probes(const json& p, RunConfig& c) {
   if (!p.is_object()) return wrong_type("probes", "an object", p);
-  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval"}));
+  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "metrics_interval"}));
   if (auto it = p.find("go"); it != p.end()) {
     auto s = get_url(*it, "probes.go");
     if (!s) return s.error();
@@ -183,6 +183,16 @@ Status apply_probes(const json& p, RunConfig& c) {
     auto s = get_url(*it, "probes.metrics");
     if (!s) return s.error();
     c.metrics_url = *s;
+  }
+  if (auto it = p.find("go_interval"); it != p.end()) {
+    auto d = get_duration(*it, "probes.go_interval", "5s");
+    if (!d) return d.error();
+    c.go_interval = *d;
+  }
+  if (auto it = p.find("metrics_interval"); it != p.end()) {
+    auto d = get_duration(*it, "probes.metrics_interval", "1s");
+    if (!d) return d.error();
+    c.metrics_interval = *d;
   }
   if (auto it = p.find("pss_interval"); it != p.end()) {
     auto d = get_duration(*it, "probes.pss_interval", "30s");
@@ -396,15 +406,17 @@ json config_to_json(const RunConfig& c) {
     else workloads.push_back(json{{"cmd", w.cmd}});
   }
   // Unset optional keys are left out, so the result is itself a valid config.
-  json sut{{"command", c.command},
-           {"cwd", c.cwd.string()},
+  json sut{{"cwd", c.cwd.string()},
            {"env", c.env},
            {"ready_timeout", exact_duration(c.ready_timeout)},
            {"log_limit", c.sut_log_limit_bytes}};
+  if (!c.command.empty()) sut["command"] = c.command;  // none: a service soak does not launch
   if (c.ready) sut["ready"] = c.ready->text;
   json probes{{"gctrace", c.gctrace}, {"pss_interval", exact_duration(c.pss_interval)}};
   if (c.go_url) probes["go"] = *c.go_url;
   if (c.metrics_url) probes["metrics"] = *c.metrics_url;
+  if (c.go_interval) probes["go_interval"] = exact_duration(*c.go_interval);
+  if (c.metrics_interval) probes["metrics_interval"] = exact_duration(*c.metrics_interval);
   return json{{"sut", sut},
               {"duration", exact_duration(c.duration)},
               {"warmup", c.warmup ? json(exact_duration(*c.warmup)) : json("auto")},
@@ -426,6 +438,8 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.go_url = config.go_url;
   po.gctrace = config.gctrace;
   po.metrics_url = config.metrics_url;
+  po.go_interval = config.go_interval;
+  po.metrics_interval = config.metrics_interval;
   po.local_sut = !config.command.empty();
   return po;
 }

@@ -61,6 +61,8 @@ struct RunConfig {
   std::optional<std::string> go_url;
   bool gctrace = false;
   std::optional<std::string> metrics_url;
+  std::optional<Duration> go_interval;       // empty: GoProbe::default_interval
+  std::optional<Duration> metrics_interval;  // empty: interval
   // provenance
   std::optional<std::filesystem::path> config_file;
   nlohmann::json resolved;  // the configuration as JSON for run.json

@@ -174,6 +174,17 @@ TEST(ConfigTest, ResolvedConfigReadsBackToTheSameConfig) {
   RunConfig again = parsed(resolved);
   EXPECT_EQ(config_to_json(again), resolved);
   EXPECT_EQ(again.warmup, std::chrono::milliseconds(1500));
+  // Without a command (a service soak does not launch) and with probe intervals.
+  c.command.clear();
+  c.go_interval = std::chrono::milliseconds(500);
+  c.metrics_interval = std::chrono::seconds(2);
+  resolved = config_to_json(c);
+  EXPECT_FALSE(resolved["sut"].contains("command"));
+  again = parsed(resolved);
+  EXPECT_EQ(config_to_json(again), resolved);
+  EXPECT_TRUE(again.command.empty());
+  EXPECT_EQ(again.go_interval, std::chrono::milliseconds(500));
+  EXPECT_EQ(again.metrics_interval, std::chrono::seconds(2));
 }
 
 TEST(ConfigTest, LoadConfigFileNamesTheFile) {
@@ -237,6 +248,8 @@ TEST(ConfigSchemaTest, EveryParserKeyIsInTheSchemaAndNoOther) {
   for_each_property(schema, "", [&](const std::string& path, const json&) { schema_keys.insert(path); });
   // config_to_json writes every key the parser reads (plus "$schema").
   RunConfig c = parsed(json::parse(kDesignExample));
+  c.go_interval = std::chrono::seconds(5);  // optional keys, written only when set
+  c.metrics_interval = std::chrono::seconds(2);
   std::set<std::string> parser_keys{"$schema"};
   json full = config_to_json(c);
   for (auto it = full.begin(); it != full.end(); ++it) {

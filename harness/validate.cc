@@ -37,6 +37,10 @@ Status check_timing(const RunConfig& c) {
                                   format_duration(*c.warmup), format_duration(c.duration)));
   if (c.pss_interval <= Duration::zero())
     return make_error("--pss-interval: must be above 0 (e.g. 30s)");
+  if (c.go_interval && *c.go_interval <= Duration::zero())
+    return make_error("--go-interval/probes.go_interval: must be above 0 (e.g. 5s)");
+  if (c.metrics_interval && *c.metrics_interval <= Duration::zero())
+    return make_error("--metrics-interval/probes.metrics_interval: must be above 0 (e.g. 1s)");
   if (c.ready_timeout <= Duration::zero())
     return make_error("--ready-timeout: must be above 0 (e.g. 60s)");
   if (!(c.confidence > 0.5 && c.confidence < 1))

@@ -46,13 +46,14 @@ Status write_atomically(const std::filesystem::path& file, const std::string& te
 
 }  // namespace
 
-GoProbe::GoProbe(ProbeUrl base, Duration interval) : base_(std::move(base)), interval_(interval) {
+GoProbe::GoProbe(ProbeUrl base, Duration interval, int duty_factor)
+    : base_(std::move(base)), interval_(interval), duty_factor_(duty_factor) {
   while (base_.path.size() > 1 && base_.path.back() == '/') base_.path.pop_back();
   if (base_.path == "/") base_.path.clear();
 }
 
 Duration GoProbe::default_interval(Duration base_interval) {
-  return std::max<Duration>(base_interval, std::chrono::seconds(1));
+  return std::max<Duration>(base_interval, std::chrono::seconds(5));
 }
 
 std::vector<std::string> GoProbe::series() const {
@@ -76,6 +77,7 @@ Duration GoProbe::timeout() const {
 Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   const auto start = Clock::now();
   std::vector<Reading> out;
+  if (start < resume_at_) return out;  // the last sample was dear: wait (duty cycle)
   auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout());
   if (!g) {
     if (grace_.forgive(g.error())) return out;  // the SUT is not listening yet
@@ -110,7 +112,9 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
     if (!hp) return make_error("go: " + hp.message());
     add_memstats(hp->memstats, out);
   }
-  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  const auto took = Clock::now() - start;
+  resume_at_ = start + duty_factor_ * took;
+  const double ms = std::chrono::duration<double, std::milli>(took).count();
   out.push_back({"probe_go_latency_ms", ms, {}});
   return out;
 }

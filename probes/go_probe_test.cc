@@ -161,10 +161,13 @@ TEST(GoProbe, GoroutinesRiseInALeakMode) {
   ASSERT_EQ(probes->size(), 1u);
   Probe& p = *probes->front();
   EXPECT_EQ(p.name(), "go");
-  EXPECT_GE(p.interval(), 1s);
+  EXPECT_EQ(p.interval(), 5s);  // not every second by default: pprof stops the world
   auto before = p.sample(Target{});
   ASSERT_TRUE(before) << before.message();
   ex.hit(50);
+  // The duty-cycle limit: no sample within 100x the last one's latency.
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(
+      by_series(*before).at("probe_go_latency_ms") * GoProbe::kDutyFactor + 5));
   auto after = p.sample(Target{});
   ASSERT_TRUE(after) << after.message();
   auto b = by_series(*before), a = by_series(*after);
@@ -179,10 +182,27 @@ TEST(GoProbe, GoroutinesRiseInALeakMode) {
   }
 }
 
+TEST(GoProbe, KeepsItsDutyCycleBelowOnePercent) {
+  GoExample ex("none");
+  ASSERT_TRUE(ex.ready());
+  GoProbe p(*parse_probe_url(ex.base()), 1s);
+  auto first = p.sample(Target{});
+  ASSERT_TRUE(first) << first.message();
+  double latency_ms = by_series(*first).at("probe_go_latency_ms");
+  // At once again: skipped, no readings and no error.
+  auto skipped = p.sample(Target{});
+  ASSERT_TRUE(skipped) << skipped.message();
+  EXPECT_TRUE(skipped->empty());
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(latency_ms * GoProbe::kDutyFactor + 5));
+  auto next = p.sample(Target{});
+  ASSERT_TRUE(next) << next.message();
+  EXPECT_TRUE(by_series(*next).count("goroutines"));
+}
+
 TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
   GoExample ex("goroutine-fixed");
   ASSERT_TRUE(ex.ready());
-  GoProbe p(*parse_probe_url(ex.base()), 1s);
+  GoProbe p(*parse_probe_url(ex.base()), 1s, /*duty_factor=*/0);
   ex.hit(5);
   auto before = p.sample(Target{});
   ASSERT_TRUE(before);
@@ -230,7 +250,7 @@ TEST(GoProbe, EndpointErrorsAreProbeErrors) {
   {
     GoExample gone("none");
     ASSERT_TRUE(gone.ready());
-    p = std::make_unique<GoProbe>(*parse_probe_url(gone.base()), 1s);
+    p = std::make_unique<GoProbe>(*parse_probe_url(gone.base()), 1s, /*duty_factor=*/0);
     ASSERT_TRUE(p->sample(Target{}));
   }
   // Once it answered, an endpoint that goes away is an error naming it.
@@ -340,7 +360,9 @@ TEST(GcTraceProbe, ParsesARealGctraceRun) {
       EXPECT_EQ(r.series, "go_gc_cpu_fraction");
     }
   }
-  EXPECT_TRUE(p.sample(Target{})->empty() || true);
+  auto rest = p.sample(Target{});  // every line fed was drained above
+  ASSERT_TRUE(rest) << rest.message();
+  EXPECT_TRUE(rest->empty());
 }
 
 TEST(GcTraceProbe, DropsWhenNobodyDrainsAndSaysSo) {

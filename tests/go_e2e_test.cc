@@ -65,7 +65,7 @@ Outcome soak_mode(const std::string& mode, const fs::path& out) {
   std::vector<std::string> argv = {
       testing::soak_binary().string(), "run", "--duration", "20s", "--interval", "500ms",
       "--out", out.string(), "--style", "none", "--ready", base + "/healthz",
-      "--go", base, "--gctrace", "--workload", base + "/work", "--rate", "100", "--connections", "4",
+      "--go", base, "--go-interval", "500ms", "--gctrace", "--workload", base + "/work", "--rate", "100", "--connections", "4",
       "--budget", "goroutines=0/h", "--budget", "fds=0/h", "--budget", "heap=200MiB/h",
       "--", example().string(), "--addr", "127.0.0.1:" + std::to_string(port), "--mode", mode};
   Outcome o;
