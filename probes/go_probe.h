@@ -15,9 +15,10 @@ namespace soak {
 
 class GoProbe : public Probe, public ProfileCapturer {
  public:
-  /// Whatever the interval, a sample that took L is followed by none for
+  /// At the default interval, a sample that took L is followed by none for
   /// kDutyFactor * L: the probe keeps below 1 % of the time (a SUT with 100k
-  /// goroutines makes the goroutine profile that much dearer).
+  /// goroutines makes the goroutine profile that much dearer). An interval
+  /// the user set (--go-interval) is kept exactly (make_go_probes).
   static constexpr int kDutyFactor = 100;
 
   /// `base` is the URL the debug paths are appended to ("http://127.0.0.1:8080").

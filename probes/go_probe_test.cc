@@ -199,6 +199,20 @@ TEST(GoProbe, KeepsItsDutyCycleBelowOnePercent) {
   EXPECT_TRUE(by_series(*next).count("goroutines"));
 }
 
+TEST(GoProbe, AnIntervalTheUserGaveIsKeptExactly) {
+  GoExample ex("none");
+  ASSERT_TRUE(ex.ready());
+  auto probes = make_go_probes(ProbeOptions{.go_url = ex.base(), .go_interval = 200ms});
+  ASSERT_TRUE(probes) << probes.message();
+  Probe& p = *probes->front();
+  EXPECT_EQ(p.interval(), 200ms);
+  auto first = p.sample(Target{});
+  ASSERT_TRUE(first) << first.message();
+  auto second = p.sample(Target{});  // at once: no duty-cycle skip
+  ASSERT_TRUE(second) << second.message();
+  EXPECT_TRUE(by_series(*second).count("goroutines"));
+}
+
 TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
   GoExample ex("goroutine-fixed");
   ASSERT_TRUE(ex.ready());
