@@ -75,11 +75,15 @@ std::vector<Budget> merge_budgets(const std::vector<Budget>& config, const std::
 Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
   auto given = [&](const char* name) { return run.count(name) > 0; };
   if (given("--config")) SOAK_TRY(load_config_file(f.config, c));
-  if (given("--duration")) {
-    auto d = duration_flag("--duration", f.duration);
+  // Duration flags: the text as typed, into its field when given.
+  auto duration = [&](const char* flag, const std::string& text, auto& field) -> Status {
+    if (!given(flag)) return Status::Ok();
+    auto d = duration_flag(flag, text);
     if (!d) return d.error();
-    c.duration = *d;
-  }
+    field = *d;
+    return Status::Ok();
+  };
+  SOAK_TRY(duration("--duration", f.duration, c.duration));
   if (given("--warmup")) {
     if (f.warmup == "auto") {
       c.warmup.reset();
@@ -89,26 +93,10 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
       c.warmup = *d;
     }
   }
-  if (given("--interval")) {
-    auto d = duration_flag("--interval", f.interval);
-    if (!d) return d.error();
-    c.interval = *d;
-  }
-  if (given("--pss-interval")) {
-    auto d = duration_flag("--pss-interval", f.pss_interval);
-    if (!d) return d.error();
-    c.pss_interval = *d;
-  }
-  if (given("--go-interval")) {
-    auto d = duration_flag("--go-interval", f.go_interval);
-    if (!d) return d.error();
-    c.go_interval = *d;
-  }
-  if (given("--metrics-interval")) {
-    auto d = duration_flag("--metrics-interval", f.metrics_interval);
-    if (!d) return d.error();
-    c.metrics_interval = *d;
-  }
+  SOAK_TRY(duration("--interval", f.interval, c.interval));
+  SOAK_TRY(duration("--pss-interval", f.pss_interval, c.pss_interval));
+  SOAK_TRY(duration("--go-interval", f.go_interval, c.go_interval));
+  SOAK_TRY(duration("--metrics-interval", f.metrics_interval, c.metrics_interval));
   if (given("--out")) {
     if (f.out.empty()) return flag_error("--out", f.out, "empty path (expected a directory)");
     c.out = f.out;
@@ -126,11 +114,7 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     if (!r) return flag_error("--ready", f.ready, r.message());
     c.ready = *r;
   }
-  if (given("--ready-timeout")) {
-    auto d = duration_flag("--ready-timeout", f.ready_timeout);
-    if (!d) return d.error();
-    c.ready_timeout = *d;
-  }
+  SOAK_TRY(duration("--ready-timeout", f.ready_timeout, c.ready_timeout));
   for (const auto& e : f.env) {
     auto eq = e.find('=');
     if (eq == std::string::npos || eq == 0)

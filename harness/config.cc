@@ -56,6 +56,18 @@ Result<Duration> get_duration(const json& v, const std::string& path, std::strin
   return *d;
 }
 
+// obj[key], when present, into `field` (a Duration or an optional one).
+template <class Field>
+Status take_duration(const json& obj, const char* key, const std::string& path, std::string_view example,
+                     Field& field) {
+  auto it = obj.find(key);
+  if (it == obj.end()) return Status::Ok();
+  auto d = get_duration(*it, path, example);
+  if (!d) return d.error();
+  field = *d;
+  return Status::Ok();
+}
+
 Result<bool> get_bool(const json& v, const std::string& path) {
   if (!v.is_boolean()) return wrong_type(path, "true or false", v);
   return v.get<bool>();
@@ -110,11 +122,7 @@ Status apply_sut(const json& sut, RunConfig& c) {
     if (!r) return make_error(fmt::format("sut.ready: \"{}\": {}", *s, r.message()));
     c.ready = *r;
   }
-  if (auto it = sut.find("ready_timeout"); it != sut.end()) {
-    auto d = get_duration(*it, "sut.ready_timeout", "60s");
-    if (!d) return d.error();
-    c.ready_timeout = *d;
-  }
+  SOAK_TRY(take_duration(sut, "ready_timeout", "sut.ready_timeout", "60s", c.ready_timeout));
   if (auto it = sut.find("log_limit"); it != sut.end()) {
     if (it->is_number()) {
       c.sut_log_limit_bytes = it->get<double>();
@@ -184,21 +192,9 @@ Status apply_probes(const json& p, RunConfig& c) {
     if (!s) return s.error();
     c.metrics_url = *s;
   }
-  if (auto it = p.find("go_interval"); it != p.end()) {
-    auto d = get_duration(*it, "probes.go_interval", "5s");
-    if (!d) return d.error();
-    c.go_interval = *d;
-  }
-  if (auto it = p.find("metrics_interval"); it != p.end()) {
-    auto d = get_duration(*it, "probes.metrics_interval", "1s");
-    if (!d) return d.error();
-    c.metrics_interval = *d;
-  }
-  if (auto it = p.find("pss_interval"); it != p.end()) {
-    auto d = get_duration(*it, "probes.pss_interval", "30s");
-    if (!d) return d.error();
-    c.pss_interval = *d;
-  }
+  SOAK_TRY(take_duration(p, "go_interval", "probes.go_interval", "5s", c.go_interval));
+  SOAK_TRY(take_duration(p, "metrics_interval", "probes.metrics_interval", "1s", c.metrics_interval));
+  SOAK_TRY(take_duration(p, "pss_interval", "probes.pss_interval", "30s", c.pss_interval));
   return Status::Ok();
 }
 
@@ -311,11 +307,7 @@ Status apply_config_json(const json& j, RunConfig& c) {
   SOAK_TRY(check_keys(j, "", {"$schema", "sut", "duration", "warmup", "interval", "workloads", "probes",
                               "budgets", "confidence", "strict", "fail_fast", "out", "style"}));
   if (auto it = j.find("sut"); it != j.end()) SOAK_TRY(apply_sut(*it, c));
-  if (auto it = j.find("duration"); it != j.end()) {
-    auto d = get_duration(*it, "duration", "2h");
-    if (!d) return d.error();
-    c.duration = *d;
-  }
+  SOAK_TRY(take_duration(j, "duration", "duration", "2h", c.duration));
   if (auto it = j.find("warmup"); it != j.end()) {
     if (it->is_string() && it->get<std::string>() == "auto") {
       c.warmup.reset();
@@ -325,11 +317,7 @@ Status apply_config_json(const json& j, RunConfig& c) {
       c.warmup = *d;
     }
   }
-  if (auto it = j.find("interval"); it != j.end()) {
-    auto d = get_duration(*it, "interval", "1s");
-    if (!d) return d.error();
-    c.interval = *d;
-  }
+  SOAK_TRY(take_duration(j, "interval", "interval", "1s", c.interval));
   if (auto it = j.find("workloads"); it != j.end()) SOAK_TRY(apply_workloads(*it, c));
   if (auto it = j.find("probes"); it != j.end()) SOAK_TRY(apply_probes(*it, c));
   if (auto it = j.find("budgets"); it != j.end()) SOAK_TRY(apply_budgets(*it, c));
