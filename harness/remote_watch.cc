@@ -24,14 +24,14 @@ void RemoteWatch::start(TimePoint now) {
 }
 
 void RemoteWatch::observe(TimePoint now, const std::vector<Reading>& readings) {
-  if (readings.empty()) return;
   std::lock_guard lock(mu_);
   last_alive_ = now;
   if (lost_) return;
   for (const auto& r : readings) {
     if (r.series == "prom:process_start_time_seconds") {
-      // Exposed in whole or fractional seconds; a second's jitter is rounding.
-      if (start_time_ && std::fabs(r.value - *start_time_) >= 1.0) {
+      // client_golang derives it from /proc/stat btime, which flips by a
+      // second (client_golang#289): more than that is a new process.
+      if (start_time_ && std::fabs(r.value - *start_time_) > kStartTimeJitterS) {
         lost_ = fmt::format("the SUT restarted: process_start_time_seconds changed from {} to {}",
                             format_value(*start_time_), format_value(r.value));
         return;
@@ -58,7 +58,7 @@ std::optional<std::string> RemoteWatch::lost(TimePoint now) {
   if (lost_ || !started_) return lost_;
   TimePoint since = last_alive_ ? std::max(*last_alive_, *started_) : *started_;
   if (now - since > allowance_)
-    lost_ = fmt::format("the SUT stopped answering: no probe reading for {} (allowance {}, --ready-timeout)",
+    lost_ = fmt::format("the SUT stopped answering: every probe sample failed for {} (allowance {}, --ready-timeout)",
                         format_duration(now - since), format_duration(allowance_));
   return lost_;
 }

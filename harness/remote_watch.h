@@ -1,9 +1,11 @@
 // Watches a SUT that soak did not launch (no command: a service observed
 // through --metrics/--go, possibly on another machine). There is no waitpid
 // for it, so it counts as lost when
-//   - no probe has read anything from it for longer than an allowance, or
-//   - it restarted: its process_start_time_seconds changed, or a counter
-//     that only grows within one process (NumGC, CPU seconds) went back.
+//   - every probe sample has failed for longer than an allowance, or
+//   - it restarted: its process_start_time_seconds changed by more than the
+//     1 s jitter client_golang's value has (it derives from /proc/stat btime),
+//     or a counter that only grows within one process (NumGC, CPU seconds)
+//     went back.
 // A restart is what an orchestrator does after an OOM kill: without this
 // check a soak would judge the new process's fresh numbers and pass.
 #pragma once
@@ -26,11 +28,15 @@ class RemoteWatch {
 
   /// Starts the silence clock (at readiness). Before it, lost() says nothing.
   void start(TimePoint now);
-  /// Readings of one remote probe sample (sampler thread). An empty batch is
-  /// no sign of life (a probe forgiving "connection refused" returns one).
+  /// A remote probe sample that succeeded (sampler thread): the SUT answered.
+  /// The batch may be empty (the go probe skipping a sample to keep its duty
+  /// cycle). Failed samples are not observed: they are the silence.
   void observe(TimePoint now, const std::vector<Reading>& readings);
   /// Why the SUT counts as lost at `now`, or nothing. Once lost, stays lost.
   std::optional<std::string> lost(TimePoint now);
+
+  /// How far process_start_time_seconds may move without being a restart.
+  static constexpr double kStartTimeJitterS = 1.5;
 
  private:
   Duration allowance_;
