@@ -419,6 +419,18 @@ json config_to_json(const RunConfig& c) {
               {"style", to_string(c.style)}};
 }
 
+Result<std::optional<ReadySpec>> readiness_spec(const RunConfig& config) {
+  if (config.ready || !config.command.empty() || (!config.metrics_url && !config.go_url)) return config.ready;
+  std::string url = config.metrics_url ? *config.metrics_url : *config.go_url;
+  if (!config.metrics_url) {
+    while (url.ends_with('/')) url.pop_back();
+    url += "/debug/pprof/goroutine?debug=1";
+  }
+  auto spec = parse_ready_spec(url);
+  if (!spec) return make_error(fmt::format("\"{}\": {}", url, spec.message()));
+  return std::optional<ReadySpec>(*spec);
+}
+
 ProbeOptions probe_options(const RunConfig& config) {
   ProbeOptions po;
   po.interval = config.interval;

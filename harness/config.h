@@ -84,6 +84,13 @@ std::string_view to_string(Style s);
 /// back by apply_config_json it gives the same configuration.
 nlohmann::json config_to_json(const RunConfig& config);
 
+/// What the run waits for: --ready/sut.ready when given; without a command
+/// and without one, the observed endpoint answering 2xx (the --metrics URL,
+/// else the --go goroutine profile the probe reads); otherwise nothing
+/// (ready at once). Not stored in the config: `{url}` and run.json keep what
+/// the user wrote.
+Result<std::optional<ReadySpec>> readiness_spec(const RunConfig& config);
+
 /// The probe options a run asks for (the run loop and validation build the
 /// same probes from it).
 ProbeOptions probe_options(const RunConfig& config);

@@ -110,11 +110,7 @@ nlohmann::json exit_fields(const ExitStatus& st) {
   return j;
 }
 
-std::string describe_exit(const ExitStatus& st) {
-  if (st.code) return "exited with code " + std::to_string(*st.code);
-  if (st.signal) return "was killed by " + signal_name(*st.signal);
-  return "ended";
-}
+std::string describe_exit(const ExitStatus& st) { return soak::describe_exit(to_sut_exit(st, false)); }
 
 // Summed over the workloads (one line in summary.json).
 std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary>& ws) {
@@ -375,7 +371,9 @@ int Run::execute() {
 
   signals_ = std::make_unique<SignalWatcher>();
   progress_ = std::make_unique<Progress>(config_.style, stderr, ::isatty(2) != 0);
-  ready_ = std::make_unique<ReadinessCheck>(config_.ready);
+  auto ready = readiness_spec(config_);
+  if (!ready) return setup_error(ready.message(), exit_code::kUsage);
+  ready_ = std::make_unique<ReadinessCheck>(*ready);
 
   // 2. Launch, capture its output, sample it. Without a command soak observes
   // a service it did not launch: nothing to start, no log.
@@ -493,7 +491,9 @@ int Run::execute() {
   dir_->emit("ready");
 
   // 4. Load.
-  std::optional<std::string> url = ready_->url();
+  // The URL the user made readiness wait for (not the one a run without a
+  // command waits for: that is the metrics or pprof endpoint, not for load).
+  std::optional<std::string> url = config_.ready ? ready_->url() : std::nullopt;
   if (!url)
     for (const auto& spec : config_.workloads)
       if (spec.kind == WorkloadSpec::Kind::kHttp && spec.http.contains("url") && spec.http["url"].is_string()) {

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/series.h"
+#include "probes/proc_probe.h"
 #include "probes/registry.h"
 #include "workloads/registry.h"
 
@@ -67,14 +68,9 @@ Status check_remote_sut(RunConfig& c) {
     return make_error(fmt::format("--ready/sut.ready \"{}\": a log: readiness needs a SUT command (soak reads "
                                   "only the output of a process it launches); use http:// or tcp: instead",
                                   c.ready->text));
-  // Ready when the endpoint answers, unless told otherwise.
-  if (!c.ready) {
-    std::string url = c.metrics_url ? *c.metrics_url : *c.go_url + "/debug/pprof/";
-    if (!c.metrics_url && c.go_url->ends_with('/')) url = *c.go_url + "debug/pprof/";
-    auto spec = parse_ready_spec(url);
-    if (!spec) return make_error(fmt::format("{} \"{}\": {}", c.metrics_url ? "--metrics" : "--go", url,
-                                             spec.message()));
-    c.ready = *spec;
+  if (!c.ready) {  // then ready when the endpoint answers (readiness_spec)
+    auto spec = readiness_spec(c);
+    if (!spec) return make_error(fmt::format("{}: {}", c.metrics_url ? "--metrics" : "--go", spec.message()));
   }
   return Status::Ok();
 }
@@ -127,6 +123,7 @@ Status check_out(const RunConfig& c) {
 struct Producible {
   std::set<std::string, std::less<>> series;
   bool prom = false;  // --metrics: prom:* names are only known once scraped
+  std::set<std::string, std::less<>> proc_series;  // what the process probe would add for a launched SUT
 };
 
 Result<Producible> producible_series(const RunConfig& c) {
@@ -136,6 +133,8 @@ Result<Producible> producible_series(const RunConfig& c) {
   for (const auto& p : *probes)
     for (auto& s : p->series()) out.series.insert(std::move(s));
   out.prom = c.metrics_url.has_value();
+  for (const auto& p : make_proc_probes(probe_options(c)))
+    for (auto& s : p->series()) out.proc_series.insert(std::move(s));
   for (const auto& spec : c.workloads) {
     SOAK_TRY(validate_workload(spec));
     auto w = make_workload(spec);
@@ -160,9 +159,9 @@ Status check_budgets(const RunConfig& c, const Producible& p) {
     if (!r) {
       std::string hint;
       if (b.target.starts_with("prom:") && !c.metrics_url) hint = " (prom: series need --metrics URL)";
-      else if (c.command.empty() && (b.target == "rss" || b.target == "threads" || b.target == "fds" ||
-                                     b.target == "sockets" || b.target.starts_with("rss_") ||
-                                     b.target == "pss_bytes" || b.target == "cpu_seconds"))
+      else if (c.command.empty() && resolve_budget_target(b.target, [&](std::string_view s) {
+                                      return available(s) || p.proc_series.count(s) > 0;
+                                    }))
         hint = " (no SUT command: soak reads no /proc of a service it did not launch; --metrics maps "
                "process_resident_memory_bytes, process_open_fds and go_threads onto rss_bytes, fds and threads)";
       else if ((b.target == "goroutines" || b.target.starts_with("go_")) && !c.go_url && !c.gctrace)

@@ -100,17 +100,22 @@ TEST(ValidateTest, WithoutACommandSoakObservesThroughMetricsOrGo) {
   c.metrics_url = "http://10.0.0.7:9100/metrics";
   c.budgets = {budget("rss=1MiB/h"), budget("fds=0/h"), budget("goroutines=0/h"), budget("heap=1MiB/h")};
   ASSERT_TRUE(validate_run_config(c).ok());
-  // Readiness defaults to the endpoint answering.
-  ASSERT_TRUE(c.ready);
-  EXPECT_EQ(c.ready->kind, ReadySpec::Kind::kHttp);
-  EXPECT_EQ(c.ready->url, "http://10.0.0.7:9100/metrics");
-  EXPECT_EQ(c.resolved.at("sut").at("ready"), "http://10.0.0.7:9100/metrics");
+  // Readiness defaults to the endpoint answering, without becoming the
+  // user's --ready (which is also the {url} of cmd: workloads).
+  EXPECT_FALSE(c.ready);
+  EXPECT_FALSE(c.resolved.at("sut").contains("ready"));
+  auto ready = readiness_spec(c);
+  ASSERT_TRUE(ready && *ready);
+  EXPECT_EQ((*ready)->kind, ReadySpec::Kind::kHttp);
+  EXPECT_EQ((*ready)->url, "http://10.0.0.7:9100/metrics");
 
   c = good(dir);
   c.command.clear();
   c.go_url = "http://10.0.0.7:6060";
   ASSERT_TRUE(validate_run_config(c).ok());
-  EXPECT_EQ(c.ready->url, "http://10.0.0.7:6060/debug/pprof/");
+  EXPECT_EQ((*readiness_spec(c))->url, "http://10.0.0.7:6060/debug/pprof/goroutine?debug=1");  // what the probe reads
+  c.go_url = "http://10.0.0.7:6060/";
+  EXPECT_EQ((*readiness_spec(c))->url, "http://10.0.0.7:6060/debug/pprof/goroutine?debug=1");
   // --go alone has no process figures: rss needs --metrics, and says so.
   c.budgets = {budget("rss=1MiB/h")};
   auto e = error_of(c);
@@ -135,7 +140,7 @@ TEST(ValidateTest, WithoutACommandLaunchOnlySettingsAreErrors) {
   EXPECT_THAT(error_of(c), HasSubstr("--ready/sut.ready \"log:listening\": a log: readiness needs a SUT command"));
   c.ready = *parse_ready_spec("tcp:127.0.0.1:9100");
   ASSERT_TRUE(validate_run_config(c).ok());
-  EXPECT_EQ(c.ready->kind, ReadySpec::Kind::kTcp);  // the user's readiness stands
+  EXPECT_EQ((*readiness_spec(c))->kind, ReadySpec::Kind::kTcp);  // the user's readiness stands
   c.metrics_url = "ftp://x/metrics";
   EXPECT_THAT(error_of(c), HasSubstr("--metrics"));
 }
