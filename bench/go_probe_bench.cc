@@ -37,6 +37,7 @@
 #include "probes/go_probe.h"
 #include "probes/http_get.h"
 #include "probes/pprof.h"
+#include "probes/proc.h"
 #include "probes/prometheus.h"
 #include "probes/prometheus_probe.h"
 
@@ -157,18 +158,10 @@ BENCHMARK(BM_GctraceNonMatchingLine);
 
 // CPU seconds the process has used (utime + stime of /proc/PID/stat).
 double process_cpu_s(pid_t pid) {
-  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
-  if (!f) return 0;
-  char buf[4096];
-  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
-  std::fclose(f);
-  buf[n] = 0;
-  const char* p = std::strrchr(buf, ')');
-  if (!p) return 0;
-  unsigned long long utime = 0, stime = 0;
-  // After ") ": state(3) ... utime is field 14, stime 15.
-  if (std::sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2) return 0;
-  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  static soak::ProcReader reader;
+  auto st = reader.stat(pid);
+  if (!st || !*st) return 0;
+  return static_cast<double>((*st)->utime_ticks + (*st)->stime_ticks) / reader.ticks_per_second();
 }
 
 double median(std::vector<double> v);

@@ -17,7 +17,10 @@
 #include <random>
 #include <sstream>
 #include <stdexcept>
+#include <string_view>
 #include <thread>
+
+extern char** environ;
 
 namespace soak::testing {
 
@@ -64,24 +67,47 @@ void write_file(const fs::path& p, const std::string& text) {
   out << text;
 }
 
+namespace {
+
+// fork + execv of argv with stdin/stdout/stderr on the given fds and
+// `extra_env` added. Everything the child needs is built before the fork: a
+// child of a multi-threaded test may not allocate.
+pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err,
+            const std::vector<std::string>& extra_env = {}) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> env;
+  auto key = [](std::string_view kv) { return kv.substr(0, kv.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    bool overridden = false;
+    for (const auto& x : extra_env) overridden = overridden || key(x) == key(*e);
+    if (!overridden) env.push_back(*e);
+  }
+  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(err, 2);
+    execve(args[0], args.data(), env.data());
+    _exit(127);
+  }
+  if (pid < 0) throw std::runtime_error("fork failed");
+  return pid;
+}
+
+}  // namespace
+
 CommandResult run_command(const std::vector<std::string>& argv, double timeout_s,
                           const std::vector<std::string>& extra_env) {
   int out_pipe[2], err_pipe[2];
   if (pipe2(out_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
     throw std::runtime_error("pipe failed");
-  pid_t pid = fork();
-  if (pid == 0) {
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    for (const auto& e : extra_env) putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
+  int devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = spawn(argv, devnull, out_pipe[1], err_pipe[1], extra_env);
+  close(devnull);
   close(out_pipe[1]);
   close(err_pipe[1]);
   CommandResult r;
@@ -118,21 +144,11 @@ CommandResult run_command(const std::vector<std::string>& argv, double timeout_s
 }
 
 Background::Background(const std::vector<std::string>& argv, const fs::path& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    int in = open("/dev/null", O_RDONLY);
-    int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    _exit(127);
-  }
-  if (pid < 0) throw std::runtime_error("fork failed");
-  pid_ = pid;
+  int in = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int out = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  pid_ = spawn(argv, in, out, out);
+  close(in);
+  close(out);
 }
 
 Background::~Background() {
@@ -146,36 +162,29 @@ bool Background::running() {
   return !reaped_;
 }
 
+int Background::wait(double timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  int status = 0;
+  while (!reaped_) {
+    if (waitpid(pid_, &status, WNOHANG) == pid_) {
+      reaped_ = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      stop(SIGKILL);
+      return -2;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return -1;
+}
+
 void Background::stop(int sig) {
   if (reaped_) return;
   kill(pid_, sig);
   int status = 0;
   waitpid(pid_, &status, 0);
   reaped_ = true;
-}
-
-bool wait_http_ok(int port, const std::string& path, double timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = false;
-    if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0) {
-      std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-      if (write(fd, req.data(), req.size()) == static_cast<ssize_t>(req.size())) {
-        char buf[32] = {};
-        ssize_t n = read(fd, buf, sizeof buf - 1);
-        ok = n >= 12 && std::strncmp(buf, "HTTP/1.", 7) == 0 && buf[9] == '2';
-      }
-    }
-    close(fd);
-    if (ok) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 // Ports handed out lie below the kernel's ephemeral range, so an outgoing

@@ -54,15 +54,14 @@ class Background {
   bool running();
   /// Sends `sig` and waits for the exit.
   void stop(int sig);
+  /// Waits up to `timeout_s` for it to exit by itself: its exit code, -1
+  /// when a signal ended it; SIGKILLs it and returns -2 on timeout.
+  int wait(double timeout_s);
 
  private:
   int pid_ = -1;
   bool reaped_ = false;
 };
-
-/// Polls http://127.0.0.1:PORT/PATH until it answers 2xx (true) or
-/// `timeout_s` passes (false).
-bool wait_http_ok(int port, const std::string& path, double timeout_s = 10);
 
 /// A free TCP port on 127.0.0.1, below the ephemeral range (testing.cc says why).
 int free_port();
