@@ -10,7 +10,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/process/v2/default_launcher.hpp>
@@ -18,6 +17,8 @@
 #include <boost/process/v2/process.hpp>
 #include <boost/process/v2/start_dir.hpp>
 #include <boost/process/v2/stdio.hpp>
+
+#include "probes/proc.h"
 
 extern char** environ;
 
@@ -160,20 +161,11 @@ std::optional<ExitStatus> Child::wait_for(Duration timeout) const {
 bool Child::group_alive() const {
   // A group with only zombies left is dead for our purposes.
   if (::kill(-pid_, 0) != 0) return false;
-  std::error_code ec;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] < '0' || name[0] > '9') continue;
-    std::ifstream in(entry.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(text.substr(close + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pid_ && state != "Z" && state != "X") return true;
-  }
+  ProcReader reader;
+  auto stats = reader.all_stats();
+  if (!stats) return true;  // cannot tell: the group answered kill(0)
+  for (const auto& [pid, st] : *stats)
+    if (st.pgrp == pid_ && st.state != 'Z' && st.state != 'X') return true;
   return false;
 }
 

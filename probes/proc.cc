@@ -161,6 +161,7 @@ Result<ProcStat> parse_stat(std::string_view text) {
   if (field(3).size() != 1) return make_error("malformed state field");
   s.state = field(3)[0];
   auto ppid = to_number<pid_t>(field(4));
+  auto pgrp = to_number<pid_t>(field(5));
   auto ut = to_number<uint64_t>(field(14));
   auto st = to_number<uint64_t>(field(15));
   // cutime/cstime are signed in the kernel's format (long) but never negative.
@@ -168,10 +169,11 @@ Result<ProcStat> parse_stat(std::string_view text) {
   auto cst = to_number<int64_t>(field(17));
   auto nt = to_number<long>(field(20));
   auto start = to_number<uint64_t>(field(22));
-  if (!ppid || !ut || !st || !cut || !cst || !nt || !start || *cut < 0 || *cst < 0) {
+  if (!ppid || !pgrp || !ut || !st || !cut || !cst || !nt || !start || *cut < 0 || *cst < 0) {
     return make_error("malformed numeric field");
   }
   s.ppid = *ppid;
+  s.pgrp = *pgrp;
   s.utime_ticks = *ut;
   s.stime_ticks = *st;
   s.cutime_ticks = static_cast<uint64_t>(*cut);

@@ -34,6 +34,7 @@ struct ProcStat {
   pid_t pid = 0;
   char state = '?';               // field 3
   pid_t ppid = 0;                 // field 4
+  pid_t pgrp = 0;                 // field 5: process group
   uint64_t utime_ticks = 0;       // field 14
   uint64_t stime_ticks = 0;       // field 15
   uint64_t cutime_ticks = 0;      // field 16: reaped children (so a tree's sum stays monotonic)

@@ -88,6 +88,7 @@ TEST(ParseStat, CapturedServer) {
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_EQ(s->pid, kServer);
   EXPECT_EQ(s->ppid, kWrapper);
+  EXPECT_EQ(s->pgrp, 25910);
   EXPECT_EQ(s->state, 'S');
   EXPECT_EQ(s->num_threads, 3);
   EXPECT_EQ(s->starttime_ticks, 217114u);
@@ -426,6 +427,7 @@ TEST(ProcTreeLive, WrapperTreeIncludesTheChildsResources) {
   auto server_stat = r.stat(server);
   ASSERT_TRUE(server_stat.ok() && server_stat->has_value());
   EXPECT_EQ((*server_stat)->ppid, wrapper.pid());
+  EXPECT_EQ((*server_stat)->pgrp, ::getpgid(server));
 
   auto whole = tree.sample(wrapper.pid(), ProcTree::Clock::now());
   ASSERT_TRUE(whole.ok()) << whole.message();

@@ -15,6 +15,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "probes/proc.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
@@ -59,19 +60,12 @@ std::vector<double> series(const fs::path& dir, const std::string& name) {
 // Processes (not zombies) whose process group is `pgid`.
 std::vector<pid_t> group_members(pid_t pgid) {
   std::vector<pid_t> out;
-  for (const auto& e : fs::directory_iterator("/proc")) {
-    std::string name = e.path().filename();
-    if (name.empty() || !isdigit(name[0])) continue;
-    std::ifstream in(e.path() / "stat");
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    auto close = text.rfind(')');
-    if (close == std::string::npos) continue;
-    std::istringstream rest(text.substr(close + 2));
-    std::string state;
-    long ppid = 0, pgrp = 0;
-    rest >> state >> ppid >> pgrp;
-    if (pgrp == pgid && state != "Z" && state != "X") out.push_back(std::stoi(name));
-  }
+  ProcReader reader;
+  auto stats = reader.all_stats();
+  EXPECT_TRUE(stats) << stats.message();
+  if (!stats) return out;
+  for (const auto& [pid, st] : *stats)
+    if (st.pgrp == pgid && st.state != 'Z' && st.state != 'X') out.push_back(pid);
   return out;
 }
 
