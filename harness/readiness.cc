@@ -2,75 +2,10 @@
 
 #include "probes/http_get.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <charconv>
-#include <chrono>
-#include <cstring>
-
-#include "harness/launcher.h"
-
 namespace soak {
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int ms_left(Clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
-  return left > 0 ? static_cast<int>(left) : 0;
-}
-
-// A non-blocking connect with a deadline; the connected socket or an error.
-Result<Fd> connect_with_deadline(const std::string& host, int port, Clock::time_point deadline) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  std::string port_s = std::to_string(port);
-  int gai = ::getaddrinfo(host.c_str(), port_s.c_str(), &hints, &res);
-  if (gai != 0) return make_error(host + ": " + ::gai_strerror(gai));
-  std::string last = "no address";
-  for (addrinfo* a = res; a; a = a->ai_next) {
-    Fd fd(::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol));
-    if (!fd) continue;
-    int r = ::connect(fd.get(), a->ai_addr, a->ai_addrlen);
-    if (r != 0 && errno != EINPROGRESS) {
-      last = std::strerror(errno);
-      continue;
-    }
-    if (r != 0) {
-      pollfd p{fd.get(), POLLOUT, 0};
-      if (::poll(&p, 1, ms_left(deadline)) <= 0) {
-        last = "timed out";
-        continue;
-      }
-      int err = 0;
-      socklen_t len = sizeof err;
-      ::getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &err, &len);
-      if (err != 0) {
-        last = std::strerror(err);
-        continue;
-      }
-    }
-    ::freeaddrinfo(res);
-    return fd;
-  }
-  ::freeaddrinfo(res);
-  return make_error(host + ":" + port_s + ": " + last);
-}
-
-}  // namespace
-
 bool tcp_ready(const std::string& host, int port, Duration timeout) {
-  return connect_with_deadline(host, port, Clock::now() + timeout).ok();
+  return tcp_connect(host, port, timeout).ok();
 }
 
 ReadinessCheck::ReadinessCheck(std::optional<ReadySpec> spec) : spec_(std::move(spec)) {

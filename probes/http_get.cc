@@ -94,30 +94,54 @@ Result<ProbeUrl> parse_probe_url(std::string_view url) {
   return u;
 }
 
+Result<Fd> tcp_connect(const std::string& host, int port, Duration timeout) {
+  const auto deadline = Clock::now() + timeout;
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (int rc = ::getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &res); rc != 0)
+    return make_error(std::string("cannot resolve host: ") + gai_strerror(rc));
+  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(res, ::freeaddrinfo);
+  // Every address in turn (IPv6 and IPv4 for "localhost"); the last failure.
+  std::string last = "connect: no address";
+  for (addrinfo* a = res; a; a = a->ai_next) {
+    Fd sock(::socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+    if (sock.get() < 0) {
+      last = std::string("socket: ") + std::strerror(errno);
+      continue;
+    }
+    if (::connect(sock.get(), a->ai_addr, a->ai_addrlen) != 0) {
+      if (errno != EINPROGRESS) {
+        last = std::string("connect: ") + std::strerror(errno);
+        continue;
+      }
+      if (!wait_for(sock.get(), POLLOUT, deadline)) {
+        last = "connect timed out";
+        continue;
+      }
+      int soerr = 0;
+      socklen_t len = sizeof soerr;
+      ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
+      if (soerr != 0) {
+        last = std::string("connect: ") + std::strerror(soerr);
+        continue;
+      }
+    }
+    return sock;
+  }
+  return make_error(last);
+}
+
 Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout, std::string_view accept,
                               size_t max_body) {
   const std::string where = "http://" + url.host + ":" + std::to_string(url.port) + url.path;
   auto fail = [&](const std::string& why) { return make_error(where + ": " + why); };
   const auto deadline = Clock::now() + timeout;
 
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* res = nullptr;
-  if (int rc = ::getaddrinfo(url.host.c_str(), std::to_string(url.port).c_str(), &hints, &res); rc != 0)
-    return fail(std::string("cannot resolve host: ") + gai_strerror(rc));
-  std::unique_ptr<addrinfo, void (*)(addrinfo*)> guard(res, ::freeaddrinfo);
-
-  Fd sock(::socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-  if (sock.get() < 0) return fail(std::string("socket: ") + std::strerror(errno));
-  if (::connect(sock.get(), res->ai_addr, res->ai_addrlen) != 0) {
-    if (errno != EINPROGRESS) return fail(std::string("connect: ") + std::strerror(errno));
-    if (!wait_for(sock.get(), POLLOUT, deadline)) return fail("connect timed out");
-    int soerr = 0;
-    socklen_t len = sizeof soerr;
-    ::getsockopt(sock.get(), SOL_SOCKET, SO_ERROR, &soerr, &len);
-    if (soerr != 0) return fail(std::string("connect: ") + std::strerror(soerr));
-  }
+  auto connected = tcp_connect(url.host, url.port, timeout);
+  if (!connected) return fail(connected.message());
+  Fd sock = std::move(*connected);
   int one = 1;
   ::setsockopt(sock.get(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 

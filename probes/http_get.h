@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/posix.h"
 #include "common/result.h"
 #include "common/units.h"
 
@@ -29,6 +30,11 @@ struct HttpResponse {
   std::string content_type;
   std::string body;  // chunked transfer decoded
 };
+
+/// A TCP connection to host:port within `timeout`, trying every address the
+/// name resolves to. Errors: "cannot resolve host: ...", "connect: REASON",
+/// "connect timed out" (the last address's failure).
+Result<Fd> tcp_connect(const std::string& host, int port, Duration timeout);
 
 /// GET `url` within `timeout` (connect + send + receive). Errors name the
 /// URL and the reason (refused, timed out, malformed response, body larger
