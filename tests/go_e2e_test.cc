@@ -3,6 +3,7 @@
 // responsible function among the top culprits of summary.json; each healthy
 // mode must pass with no false alarm. Runs go in parallel batches to keep the
 // file around a minute and a half.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -190,7 +191,8 @@ TEST_F(GoE2E, EveryHealthyModePassesWithoutFalseAlarm) {
     // No false alarm. (An idle Go heap collects rarely, so go_heap_live_bytes
     // may be inconclusive in 20 s; that passes with a warning, as designed.)
     for (auto series : {"goroutines", "fds", "go_heap_live_bytes"})
-      EXPECT_NE(verdict_of(o.summary, series), "fail") << series << "\n" << describe(o.summary);
+      EXPECT_THAT(verdict_of(o.summary, series), ::testing::AnyOf("pass", "inconclusive"))
+          << series << "\n" << describe(o.summary);
     EXPECT_NE(o.summary.value("status", ""), "fail");
   }
 }

@@ -103,7 +103,8 @@ TEST_F(RemoteE2E, LeakingServiceSeenOnlyThroughMetricsFailsOnGoroutinesAndIsLeft
   SCOPED_TRACE("budgets: " + summary.value("budgets", json::array()).dump(1) + "\nstderr: " + r.err);
   EXPECT_EQ(summary["status"], "fail");
   EXPECT_EQ(verdict_of(summary, "goroutines"), "fail");
-  EXPECT_NE(verdict_of(summary, "fds"), "fail");  // no false alarm (20 s may leave it inconclusive)
+  // No false alarm (20 s may leave it inconclusive); the budget must be there.
+  EXPECT_THAT(verdict_of(summary, "fds"), ::testing::AnyOf("pass", "inconclusive"));
   // client_golang's defaults mapped onto the canonical series; nothing read
   // from /proc (sockets and cpu_seconds come only from there).
   auto series = series_of(summary);
@@ -128,7 +129,8 @@ TEST_F(RemoteE2E, HealthyServiceSeenOnlyThroughMetricsPasses) {
   ASSERT_FALSE(summary.is_discarded()) << r.err;
   EXPECT_EQ(summary["status"], "pass") << summary.dump(1);
   // No false alarm; a 20 s run may leave a slope inconclusive, which passes.
-  for (auto s : {"goroutines", "fds"}) EXPECT_NE(verdict_of(summary, s), "fail") << s << summary.dump(1);
+  for (auto s : {"goroutines", "fds"})
+    EXPECT_THAT(verdict_of(summary, s), ::testing::AnyOf("pass", "inconclusive")) << s << summary.dump(1);
   EXPECT_EQ(verdict_of(summary, "rss_bytes"), "pass");
   EXPECT_TRUE(sut->running());
 }
