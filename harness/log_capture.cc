@@ -22,7 +22,7 @@ LogCapture::~LogCapture() {
 }
 
 Status LogCapture::start(Fd out, Fd err) {
-  file_ = std::fopen(log_file_.c_str(), "w");
+  file_ = std::fopen(log_file_.c_str(), "we");
   if (!file_) return make_error(log_file_.string() + ": cannot write: " + std::strerror(errno));
   int wp[2];
   if (::pipe2(wp, O_CLOEXEC | O_NONBLOCK) != 0)

@@ -152,20 +152,44 @@ struct Latest {
   ProgressState s;
 };
 
+// One run, as a pipeline of steps (execute() reads as DESIGN.md section 1):
+//   prepare -> start_sut (launch + log capture, or observe_remote) ->
+//   start_sampling -> become_ready -> start_workloads -> end_reason_loop ->
+//   finish = stop_all -> judge_and_report -> print_verdict.
+// A step that fails sets end_reason_/outcome_ and returns false; finish()
+// still runs, so every ending stops everything and writes its summary.
 class Run {
  public:
   explicit Run(const RunConfig& config) : config_(config) {}
   int execute();
 
  private:
+  // Steps, in order.
+  /// Validates what can fail without launching and creates the run
+  /// directory; an exit code (2, or 5 when run.json cannot be written) ends
+  /// the run at once.
+  std::optional<int> prepare();
+  bool start_sut();
+  void start_sampling();
+  bool become_ready();
+  bool start_workloads();
+  std::string end_reason_loop();
+  int finish();
+  void stop_all();
+  Summary judge_and_report();
+  void print_verdict(const Summary& summary);
+
+  // Parts of the steps.
   int setup_error(const std::string& message, int code);
   bool launch();
+  Status start_log_capture();
+  void observe_remote();
+  std::optional<std::string> load_url() const;
+  std::string log_tail_text() const;
   enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted };
   ReadyResult wait_ready();
-  std::string end_reason_loop();
   void capture_profiles(const std::string& label);
   void maybe_fail_fast(double since_ready_s);
-  int finish();
   /// soak launched the SUT (otherwise it observes a service through
   /// --metrics/--go and watches it with remote_).
   bool local() const { return !config_.command.empty(); }
@@ -200,6 +224,10 @@ class Run {
   int looks_done_ = 0;
   int looks_planned_ = 0;
   double look_every_s_ = 0;
+  // Set by stop_all().
+  double end_s_ = 0;
+  double run_s_ = 0;
+  std::vector<WorkloadSummary> workload_summaries_;
 };
 
 bool Run::sut_gone() {
@@ -229,7 +257,7 @@ bool Run::launch() {
   if (config_.gctrace) merge_gctrace(spec.env);
   oom_before_ = read_oom_kill_count();
   dir_->set_launch_time(clock_.now());
-  auto child = Child::launch(spec);
+  auto child = launch_sut(spec);
   if (!child) {
     dir_->emit("launch_failed", {{"message", child.message()}});
     std::fprintf(stderr, "soak: the SUT could not start: %s\n", child.message().c_str());
@@ -353,8 +381,28 @@ std::string Run::end_reason_loop() {
   }
 }
 
+// The pipeline; each step reports its failure through end_reason_/outcome_
+// (or returns an exit code before anything is launched).
 int Run::execute() {
-  // 1. Everything that can fail without launching anything.
+  if (auto code = prepare()) return *code;
+  if (!start_sut()) return finish();
+  start_sampling();
+  if (!become_ready()) return finish();
+  if (!start_workloads()) return finish();
+  end_reason_ = end_reason_loop();
+  return finish();
+}
+
+int Run::finish() {
+  progress_->finish();
+  stop_all();
+  Summary summary = judge_and_report();
+  print_verdict(summary);
+  return summary.exit_code;
+}
+
+std::optional<int> Run::prepare() {
+  // Everything that can fail without launching anything.
   auto dir = RunDir::create(config_.out, config_.force, clock_, /*keep_samples=*/config_.fail_fast);
   if (!dir) return setup_error(dir.message(), exit_code::kUsage);
   dir_ = std::move(*dir);
@@ -374,44 +422,58 @@ int Run::execute() {
   auto ready = readiness_spec(config_);
   if (!ready) return setup_error(ready.message(), exit_code::kUsage);
   ready_ = std::make_unique<ReadinessCheck>(*ready);
+  return std::nullopt;
+}
 
-  // 2. Launch, capture its output, sample it. Without a command soak observes
-  // a service it did not launch: nothing to start, no log.
-  if (local()) {
-    if (!launch()) {
-      outcome_.sut_failed = true;
-      end_reason_ = "sut_not_ready";
-      return finish();
-    }
-    {
-      auto run = dir_->snapshot().run;
-      run["pid"] = child_->pid();
-      (void)dir_->write_run_json(run);
-    }
-    log_ = std::make_unique<LogCapture>(dir_->path() / "sut.log", config_.sut_log_limit_bytes);
-    for (auto& p : probes_)
-      if (auto* obs = dynamic_cast<LogObserver*>(p.get()))
-        log_->add_line_observer([this, obs](std::string_view line, bool is_err) {
-          obs->on_line(line, is_err, dir_->now_s());
-        });
-    log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
-    log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
-    if (auto st = log_->start(child_->take_stdout(), child_->take_stderr()); !st) {
-      outcome_.internal_error = st.message();
-      end_reason_ = "error";
-      return finish();
-    }
-  } else {
-    dir_->set_launch_time(clock_.now());
-    // Silent for longer than it may take to become ready, or longer than
-    // three of the slowest probe's intervals, counts as lost.
-    Duration allowance = config_.ready_timeout;
-    for (auto& p : probes_) allowance = std::max<Duration>(allowance, 3 * p->interval());
-    remote_ = std::make_unique<RemoteWatch>(allowance);
-    dir_->emit("observing", {{"metrics", config_.metrics_url ? nlohmann::json(*config_.metrics_url) : nlohmann::json()},
-                             {"go", config_.go_url ? nlohmann::json(*config_.go_url) : nlohmann::json()}});
+bool Run::start_sut() {
+  // Without a command soak observes a service it did not launch: nothing to
+  // start, no log.
+  if (!local()) {
+    observe_remote();
+    return true;
   }
+  if (!launch()) {
+    outcome_.sut_failed = true;
+    end_reason_ = "sut_not_ready";
+    return false;
+  }
+  {
+    auto run = dir_->snapshot().run;
+    run["pid"] = child_->pid();
+    (void)dir_->write_run_json(run);
+  }
+  if (auto st = start_log_capture(); !st) {
+    outcome_.internal_error = st.message();
+    end_reason_ = "error";
+    return false;
+  }
+  return true;
+}
 
+Status Run::start_log_capture() {
+  log_ = std::make_unique<LogCapture>(dir_->path() / "sut.log", config_.sut_log_limit_bytes);
+  for (auto& p : probes_)
+    if (auto* obs = dynamic_cast<LogObserver*>(p.get()))
+      log_->add_line_observer([this, obs](std::string_view line, bool is_err) {
+        obs->on_line(line, is_err, dir_->now_s());
+      });
+  log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
+  log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
+  return log_->start(child_->take_stdout(), child_->take_stderr());
+}
+
+void Run::observe_remote() {
+  dir_->set_launch_time(clock_.now());
+  // Silent for longer than it may take to become ready, or longer than
+  // three of the slowest probe's intervals, counts as lost.
+  Duration allowance = config_.ready_timeout;
+  for (auto& p : probes_) allowance = std::max<Duration>(allowance, 3 * p->interval());
+  remote_ = std::make_unique<RemoteWatch>(allowance);
+  dir_->emit("observing", {{"metrics", config_.metrics_url ? nlohmann::json(*config_.metrics_url) : nlohmann::json()},
+                           {"go", config_.go_url ? nlohmann::json(*config_.go_url) : nlohmann::json()}});
+}
+
+void Run::start_sampling() {
   sampler_ = std::make_unique<Sampler>(
       clock_,
       [this](TimePoint when, const std::vector<Reading>& rs) {
@@ -447,25 +509,30 @@ int Run::execute() {
                     [src]() -> Result<std::vector<Reading>> { return src->take_readings(); });
   sampler_->set_origin(clock_.now());
   sampler_->start();
+}
 
-  // 3. Wait until ready.
+std::string Run::log_tail_text() const {
+  std::string tail;
+  for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
+  return tail.empty() ? "  (sut.log is empty)\n" : tail;
+}
+
+bool Run::become_ready() {
   switch (wait_ready()) {
     case ReadyResult::kReady: break;
     case ReadyResult::kInterrupted:
       interrupted_by_ = signals_->received();
       end_reason_ = "interrupted";
-      return finish();
+      return false;
     case ReadyResult::kExited: {  // local only
       auto st = *child_->exit_status();
       std::string msg = "the SUT " + describe_exit(st) + " before it was ready (" + ready_->describe() + ")";
       end_reason_ = "sut_not_ready";
       outcome_.sut_failed = true;
       log_->stop();
-      std::string tail;
-      for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
       std::fprintf(stderr, "soak: %s; last lines of %s:\n%s", msg.c_str(),
-                   (dir_->path() / "sut.log").c_str(), tail.c_str());
-      return finish();
+                   (dir_->path() / "sut.log").c_str(), log_tail_text().c_str());
+      return false;
     }
     case ReadyResult::kTimeout: {
       std::string msg = "the SUT was not ready (" + ready_->describe() + ") within " +
@@ -473,33 +540,33 @@ int Run::execute() {
       dir_->emit("ready_timeout", {{"message", msg}});
       end_reason_ = "sut_not_ready";
       outcome_.sut_failed = true;
-      if (!log_) {
-        std::fprintf(stderr, "soak: %s\n", msg.c_str());
-        return finish();
-      }
-      std::string tail;
-      for (const auto& l : log_->tail()) tail += "  | " + l + "\n";
-      if (tail.empty()) tail = "  (sut.log is empty)\n";
-      std::fprintf(stderr, "soak: %s; last lines of %s:\n%s", msg.c_str(),
-                   (dir_->path() / "sut.log").c_str(), tail.c_str());
-      return finish();
+      if (!log_) std::fprintf(stderr, "soak: %s\n", msg.c_str());
+      else
+        std::fprintf(stderr, "soak: %s; last lines of %s:\n%s", msg.c_str(),
+                     (dir_->path() / "sut.log").c_str(), log_tail_text().c_str());
+      return false;
     }
   }
   ready_at_ = clock_.now();
   ready_s_ = dir_->seconds_at(ready_at_);
   if (remote_) remote_->start(ready_at_);
   dir_->emit("ready");
+  return true;
+}
 
-  // 4. Load.
+std::optional<std::string> Run::load_url() const {
   // The URL the user made readiness wait for (not the one a run without a
   // command waits for: that is the metrics or pprof endpoint, not for load).
-  std::optional<std::string> url = config_.ready ? ready_->url() : std::nullopt;
-  if (!url)
-    for (const auto& spec : config_.workloads)
-      if (spec.kind == WorkloadSpec::Kind::kHttp && spec.http.contains("url") && spec.http["url"].is_string()) {
-        url = spec.http["url"].get<std::string>();
-        break;
-      }
+  if (config_.ready)
+    if (auto url = ready_->url()) return url;
+  for (const auto& spec : config_.workloads)
+    if (spec.kind == WorkloadSpec::Kind::kHttp && spec.http.contains("url") && spec.http["url"].is_string())
+      return spec.http["url"].get<std::string>();
+  return std::nullopt;
+}
+
+bool Run::start_workloads() {
+  std::optional<std::string> url = load_url();
   for (size_t i = 0; i < workloads_.size(); ++i) {
     WorkloadContext ctx;
     ctx.url = url;
@@ -514,20 +581,16 @@ int Run::execute() {
       std::fprintf(stderr, "soak: workload %s failed to start: %s\n", name.c_str(), st.message().c_str());
       outcome_.internal_error = "workload " + name + " failed to start: " + st.message();
       end_reason_ = "workload_failed";
-      return finish();
+      return false;
     }
     dir_->emit("workload_started", {{"workload", name}, {"origin", config_.workloads[i].origin}});
   }
-
-  // 5. Run until the end.
-  end_reason_ = end_reason_loop();
-  return finish();
+  return true;
 }
 
-int Run::finish() {
-  progress_->finish();
-  double end_s = dir_->now_s();
-  double run_s = ready_s_ ? std::max(0.0, end_s - *ready_s_) : 0.0;
+void Run::stop_all() {
+  end_s_ = dir_->now_s();
+  run_s_ = ready_s_ ? std::max(0.0, end_s_ - *ready_s_) : 0.0;
   bool sut_running = child_ ? !child_->exit_status() : remote_ && !sut_gone();
 
   if (end_reason_ == "interrupted") {
@@ -540,11 +603,10 @@ int Run::finish() {
   if (sut_running && sampler_ && ready_s_ && end_reason_ != "interrupted" && end_reason_ != "early_fail")
     capture_profiles("end");
 
-  std::vector<WorkloadSummary> wsums;
   for (auto& w : workloads_) {
     w->stop();
     WorkloadSummary s = w->summary();
-    wsums.push_back(s);
+    workload_summaries_.push_back(s);
     if (ready_s_)
       dir_->emit("workload_end", {{"workload", std::string(w->name())}, {"summary", workload_json(s)}});
   }
@@ -573,9 +635,10 @@ int Run::finish() {
     }
   }
   if (log_) log_->stop();
-  dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s)}});
+  dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s_)}});
+}
 
-  // Judge, summarise, report.
+Summary Run::judge_and_report() {
   // Judge what is on disk, as `soak check` will, so both agree; what is in
   // memory (samples only under --fail-fast) if the files cannot be read back.
   auto loaded = load_run_dir(dir_->path());
@@ -584,17 +647,17 @@ int Run::finish() {
   AnalysisOptions opt;
   opt.confidence = config_.confidence;
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
-  opt.end_s = end_s;
+  opt.end_s = end_s_;
   Judgement judgement = judge_run(data, config_.budgets, opt);
 
   SummaryFacts facts;
   facts.command = config_.command;
   if (child_) facts.pid = child_->pid();
   facts.ready_s = ready_s_;
-  facts.duration_s = run_s;
+  facts.duration_s = run_s_;
   facts.interval_s = to_seconds(config_.interval);
   facts.strict = config_.strict;
-  facts.workload = merge_workloads(wsums);
+  facts.workload = merge_workloads(workload_summaries_);
   facts.culprits = find_culprits(dir_->profiles_dir());
   facts.warnings = warnings_;
   if (log_ && log_->capped())
@@ -607,13 +670,14 @@ int Run::finish() {
   if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
   else
     for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());
+  return summary;
+}
 
-  {  // the verdict line is printed in every style: CI logs need it
-    std::printf("soak: %s (exit %d) after %s; run directory: %s\n", status_word(summary.status).c_str(),
-                summary.exit_code, format_duration(from_seconds(run_s)).c_str(), dir_->path().c_str());
-    std::fflush(stdout);
-  }
-  return summary.exit_code;
+void Run::print_verdict(const Summary& summary) {
+  // The verdict line is printed in every style: CI logs need it.
+  std::printf("soak: %s (exit %d) after %s; run directory: %s\n", status_word(summary.status).c_str(),
+              summary.exit_code, format_duration(from_seconds(run_s_)).c_str(), dir_->path().c_str());
+  std::fflush(stdout);
 }
 
 }  // namespace

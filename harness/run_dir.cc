@@ -39,8 +39,8 @@ Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, 
   if (ec) return make_error("--out \"" + dir.string() + "\": cannot create: " + ec.message());
   std::unique_ptr<RunDir> rd(new RunDir(dir, clock));
   rd->keep_samples_ = keep_samples;
-  rd->samples_ = std::fopen((dir / "samples.jsonl").c_str(), "w");
-  rd->events_ = std::fopen((dir / "events.jsonl").c_str(), "w");
+  rd->samples_ = std::fopen((dir / "samples.jsonl").c_str(), "we");
+  rd->events_ = std::fopen((dir / "events.jsonl").c_str(), "we");
   if (!rd->samples_ || !rd->events_)
     return make_error("--out \"" + dir.string() + "\": cannot write: " + std::strerror(errno));
   return rd;
@@ -50,7 +50,7 @@ Status RunDir::write_run_json(const nlohmann::json& run) {
   std::lock_guard lock(mu_);
   data_.run = run;
   fs::path tmp = dir_ / "run.json.tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  std::FILE* f = std::fopen(tmp.c_str(), "we");
   if (!f) return make_error(tmp.string() + ": cannot write: " + std::strerror(errno));
   std::string text = run.dump(2) + "\n";
   bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();

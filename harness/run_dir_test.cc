@@ -54,10 +54,15 @@ TEST(RunDirTest, WithoutKeepSamplesWritesEverythingButHoldsNoSamplesInMemory) {
   auto rd = RunDir::create(tmp / "out", false, clock, /*keep_samples=*/false);
   ASSERT_TRUE(rd.ok()) << rd.message();
   auto& dir = **rd;
+  ASSERT_TRUE(dir.write_run_json({{"schema", "soak.run/v1"}, {"interval_s", 1}}).ok());
   dir.set_launch_time(clock.now_);
   for (int i = 1; i <= 100; ++i) dir.append_samples(i, {{"rss_bytes", 1000.0 + i, {}}});
   auto loaded = load_run_dir(dir.path());
-  ASSERT_TRUE(loaded.ok() || loaded.message().find("run.json") != std::string::npos);
+  ASSERT_TRUE(loaded.ok()) << loaded.message();
+  const SeriesData* rss = loaded->find("rss_bytes");
+  ASSERT_NE(rss, nullptr);
+  ASSERT_EQ(rss->v.size(), 100u);
+  EXPECT_EQ(rss->v.back(), 1100.0);
   EXPECT_EQ(dir.sample_lines(), 100u);
   EXPECT_TRUE(dir.snapshot().series.empty());  // memory stays flat over a long run
   EXPECT_EQ(testing::read_file(dir.path() / "samples.jsonl").find("\"rss_bytes\":1100.0"),
@@ -81,6 +86,20 @@ TEST(RunDirTest, RefusesANonEmptyDirectoryUnlessForced) {
   ASSERT_TRUE(forced.ok()) << forced.message();
   EXPECT_EQ(testing::read_file(tmp / "out" / "samples.jsonl"), "");
   EXPECT_EQ(testing::read_file(tmp / "out" / "notes.txt"), "mine");
+}
+
+TEST(RunDirTest, ItsFilesAreNotInheritedByChildren) {
+  TempDir tmp;
+  ManualClock clock;
+  auto rd = RunDir::create(tmp / "out", false, clock);
+  ASSERT_TRUE(rd.ok()) << rd.message();
+  ASSERT_TRUE((*rd)->write_run_json({{"schema", "soak.run/v1"}}).ok());
+  (*rd)->emit("ready");
+  // What a child holds open, as /proc shows it (readlink of every fd).
+  auto r = testing::run_command({"/bin/sh", "-c", "for f in /proc/self/fd/*; do readlink $f; done"}, 30);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("/"), std::string::npos) << "no fd seen at all: " << r.out;
+  EXPECT_EQ(r.out.find((tmp / "out").string()), std::string::npos) << r.out;
 }
 
 TEST(RunDirTest, AFileInTheWayIsAnErrorNamingIt) {

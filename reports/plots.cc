@@ -1,10 +1,7 @@
 #include "reports/plots.h"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdlib.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,9 +14,8 @@
 #include <fmt/format.h>
 
 #include "common/series.h"
+#include "common/spawn.h"
 #include "reports/downsample.h"
-
-extern char** environ;
 
 namespace soak {
 
@@ -80,46 +76,32 @@ struct ChildResult {
 };
 
 // Runs argv in its own process group with stdin from /dev/null and
-// stdout+stderr into `log`; kills the group after `timeout_s`.
+// stdout+stderr into `log`; stops the group after `timeout_s`.
 ChildResult run_child(const std::vector<std::string>& argv, const fs::path& log, double timeout_s) {
   ChildResult r;
-  posix_spawn_file_actions_t fa;
-  posix_spawnattr_t attr;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawnattr_init(&attr);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
-  posix_spawnattr_setpgroup(&attr, 0);
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, args[0], &fa, &attr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  posix_spawnattr_destroy(&attr);
-  if (rc != 0) {
-    r.start_error = std::strerror(rc);
+  Fd log_fd(::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!log_fd) {
+    r.start_error = log.string() + ": " + std::strerror(errno);
+    return r;
+  }
+  SpawnOptions o;
+  o.argv = argv;
+  o.out = Output::to_fd(log_fd.get());
+  o.err = Output::to_fd(log_fd.get());
+  o.what = "plot command";
+  auto child = Child::spawn(o);
+  if (!child) {
+    r.start_error = child.message();
     return r;
   }
   r.started = true;
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  int status = 0;
-  for (;;) {
-    pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) break;
-    if (std::chrono::steady_clock::now() >= deadline) {
-      r.timed_out = true;
-      kill(-pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto st = (*child)->wait_for(from_seconds(timeout_s));
+  if (!st) {
+    r.timed_out = true;
+    st = (*child)->stop(Duration::zero());
   }
-  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  if (st->code) r.exit_code = *st->code;
+  if (st->signal) r.signal = *st->signal;
   return r;
 }
 
@@ -233,7 +215,7 @@ PlotOutcome render_plots(const Summary& summary, const RunData& data,
   if (r.exit_code != 0) {
     std::string why = last_lines(read_all(log), 3);
     out.missing = fmt::format("{} failed ({}): {}", script->string(),
-                              r.signal ? fmt::format("signal {}", r.signal)
+                              r.signal ? signal_name(r.signal)
                                        : fmt::format("exit code {}", r.exit_code),
                               why.empty() ? "no output" : why);
     return out;

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "reports/report_fixture.h"
+#include "tests/testing/report_fixture.h"
 #include "tests/testing/testing.h"
 
 namespace soak {

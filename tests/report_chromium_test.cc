@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "common/run_data.h"
-#include "reports/report_fixture.h"
+#include "tests/testing/report_fixture.h"
 #include "reports/reports.h"
 #include "tests/testing/testing.h"
 

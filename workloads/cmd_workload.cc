@@ -3,12 +3,9 @@
 // restarted when it ends before the run does, stopped with its whole group.
 #include "workloads/cmd_workload.h"
 
-#include "common/posix.h"
+#include "common/spawn.h"
 
 #include <fcntl.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -39,11 +36,6 @@ std::string replace_all(std::string s, std::string_view from, const std::string&
     pos += to.size();
   }
   return s;
-}
-
-std::string signal_text(int sig) {
-  const char* abbrev = ::sigabbrev_np(sig);
-  return abbrev ? std::string("SIG") + abbrev : "SIG" + std::to_string(sig);
 }
 
 std::string seconds_text(Duration d) {
@@ -110,24 +102,15 @@ class CmdWorkload final : public Workload {
 
  private:
   Status spawn() {
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    if (pid < 0) return make_error(spec_.origin + ": fork: " + std::strerror(errno));
-    if (pid == 0) {
-      // Child: async-signal-safe calls only.
-      if (prepare_child_after_fork(parent) != 0) ::_exit(126);
-      int devnull = ::open("/dev/null", O_RDONLY);
-      if (devnull >= 0) ::dup2(devnull, 0);
-      ::dup2(log_fd_, 1);
-      ::dup2(log_fd_, 2);
-      if (!cwd_.empty() && ::chdir(cwd_.c_str()) != 0) ::_exit(127);
-      const char* argv[] = {"/bin/sh", "-c", command_.c_str(), nullptr};
-      ::execv("/bin/sh", const_cast<char* const*>(argv));
-      ::_exit(127);
-    }
-    // Also from the parent, so the group exists before anyone signals it.
-    ::setpgid(pid, pid);
-    pid_ = pid;
+    SpawnOptions o;
+    o.argv = {"/bin/sh", "-c", command_};
+    o.cwd = cwd_.empty() ? std::filesystem::path(".") : cwd_;
+    o.out = Output::to_fd(log_fd_);
+    o.err = Output::to_fd(log_fd_);
+    o.what = spec_.origin;
+    auto child = Child::spawn(o);
+    if (!child) return make_error(spec_.origin + ": " + child.message());
+    child_ = std::move(*child);
     started_at_ = SteadyTime::now();
     return Status::Ok();
   }
@@ -146,16 +129,15 @@ class CmdWorkload final : public Workload {
         cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; });
         if (stopping_) break;
       }
-      if (pid_ <= 0) continue;
-      int status = 0;
-      pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r != pid_) continue;
+      if (!child_) continue;
+      auto ended = child_->exit_status();
+      if (!ended) continue;
       // Ended on its own before the run did: kill leftovers of its group.
-      ::kill(-pid_, SIGKILL);
-      pid_ = -1;
+      child_->stop(Duration::zero());
+      child_.reset();
       nlohmann::json f = {{"workload", "cmd"}, {"command", command_}};
-      if (WIFEXITED(status)) f["code"] = WEXITSTATUS(status);
-      else if (WIFSIGNALED(status)) f["signal"] = signal_text(WTERMSIG(status));
+      if (ended->code) f["code"] = *ended->code;
+      else if (ended->signal) f["signal"] = signal_name(*ended->signal);
       bool quick = SteadyTime::now() - started_at_ < kQuickDeath;
       quick_deaths = quick ? quick_deaths + 1 : 0;
       if (quick_deaths >= kQuickDeathsToGiveUp) {
@@ -183,22 +165,8 @@ class CmdWorkload final : public Workload {
   }
 
   void stop_child() {
-    if (pid_ <= 0) return;
-    ::kill(-pid_, SIGTERM);
-    auto deadline = SteadyTime::now() + kStopGrace;
-    int status = 0;
-    bool reaped = false;
-    while (SteadyTime::now() < deadline) {
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        reaped = true;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    // Whatever is left of the group (the shell's children) goes now.
-    ::kill(-pid_, SIGKILL);
-    if (!reaped) ::waitpid(pid_, &status, 0);
-    pid_ = -1;
+    if (child_) child_->stop(kStopGrace);
+    child_.reset();
   }
 
   WorkloadSpec spec_;
@@ -206,7 +174,7 @@ class CmdWorkload final : public Workload {
   EventSink* events_ = nullptr;
   std::filesystem::path cwd_;
   int log_fd_ = -1;
-  pid_t pid_ = -1;
+  std::unique_ptr<Child> child_;  // created and destroyed on the supervisor thread after start()
   SteadyTime::time_point started_at_;
   std::atomic<uint64_t> restarts_{0};
   mutable std::mutex mu_;
