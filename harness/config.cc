@@ -8,7 +8,6 @@
 #include "harness/config.h"
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -276,14 +275,18 @@ Result<ReadySpec> parse_ready_spec(std::string_view text) {
     r.kind = ReadySpec::Kind::kLog;
     r.regex = std::string(text.substr(4));
     if (r.regex.empty()) return make_error("empty regular expression after log:");
-    try {
-      std::regex re(r.regex, std::regex::ECMAScript);
-    } catch (const std::regex_error& e) {
-      return make_error(fmt::format("invalid regular expression \"{}\": {}", r.regex, e.what()));
-    }
+    re2::RE2 re(r.regex, log_regex_options());
+    if (!re.ok())
+      return make_error(fmt::format("invalid regular expression \"{}\": {}", r.regex, re.error()));
     return r;
   }
   return make_error("expected tcp:HOST:PORT, http://HOST:PORT/PATH or log:REGEX");
+}
+
+re2::RE2::Options log_regex_options() {
+  re2::RE2::Options o;
+  o.set_log_errors(false);
+  return o;
 }
 
 Result<Style> parse_style(std::string_view text) {

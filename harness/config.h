@@ -18,6 +18,8 @@
 #include "probes/registry.h"
 #include "workloads/workload.h"
 
+#include <re2/re2.h>
+
 namespace soak {
 
 struct ReadySpec {
@@ -26,7 +28,7 @@ struct ReadySpec {
   std::string host;   // kTcp
   int port = 0;       // kTcp
   std::string url;    // kHttp
-  std::string regex;  // kLog (validated std::regex ECMAScript)
+  std::string regex;  // kLog (validated RE2 syntax, log_regex_options())
 };
 
 enum class Style { kAuto, kBasic, kNone };
@@ -77,6 +79,9 @@ Status apply_config_json(const nlohmann::json& j, RunConfig& config);
 /// "tcp:HOST:PORT", "http://...", "log:REGEX". The error is only the reason;
 /// callers prefix the flag or config path and the text.
 Result<ReadySpec> parse_ready_spec(std::string_view text);
+/// The options log:REGEX readiness compiles with (RE2 syntax; errors are
+/// returned, not printed by RE2 itself).
+re2::RE2::Options log_regex_options();
 /// "auto", "basic", "none".
 Result<Style> parse_style(std::string_view text);
 std::string_view to_string(Style s);

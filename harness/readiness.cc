@@ -11,7 +11,7 @@ bool tcp_ready(const std::string& host, int port, Duration timeout) {
 ReadinessCheck::ReadinessCheck(std::optional<ReadySpec> spec) : spec_(std::move(spec)) {
   if (!spec_) return;
   if (spec_->kind == ReadySpec::Kind::kLog) {
-    regex_.emplace(spec_->regex, std::regex::ECMAScript);
+    regex_ = std::make_unique<re2::RE2>(spec_->regex, log_regex_options());
   } else if (spec_->kind == ReadySpec::Kind::kHttp) {
     auto u = parse_probe_url(spec_->url.empty() ? spec_->text : spec_->url);
     if (u) http_ = *u;
@@ -34,7 +34,7 @@ bool ReadinessCheck::poll(Duration timeout) {
 
 void ReadinessCheck::feed_line(std::string_view line) {
   if (!regex_ || log_matched_) return;
-  if (std::regex_search(line.begin(), line.end(), *regex_)) log_matched_ = true;
+  if (re2::RE2::PartialMatch(re2::StringPiece(line.data(), line.size()), *regex_)) log_matched_ = true;
 }
 
 std::optional<std::string> ReadinessCheck::url() const {

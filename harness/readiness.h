@@ -3,10 +3,12 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
+
+#include <re2/re2.h>
 
 #include "common/result.h"
 #include "probes/http_get.h"
@@ -34,7 +36,9 @@ class ReadinessCheck {
 
  private:
   std::optional<ReadySpec> spec_;
-  std::optional<std::regex> regex_;
+  // RE2: linear time and no recursion, so a 64 KiB line from the SUT can
+  // neither hang the log capture nor overflow its stack (std::regex can).
+  std::unique_ptr<re2::RE2> regex_;
   std::optional<ProbeUrl> http_;
   std::atomic<bool> log_matched_{false};
 };

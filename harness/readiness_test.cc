@@ -116,6 +116,21 @@ TEST(ReadinessTest, LogRegexMatchesAFedLine) {
   EXPECT_FALSE(c.url().has_value());
 }
 
+// A SUT line of 64 KiB (the log capture's line cap) against a pattern that
+// makes a backtracking engine explode: libstdc++'s std::regex recurses per
+// character and overflowed the stack on such lines; RE2 is linear.
+TEST(ReadinessTest, LogRegexSurvivesA64KiBLineAndABacktrackingPattern) {
+  ReadySpec s;
+  s.kind = ReadySpec::Kind::kLog;
+  s.regex = "(a|aa)*c";
+  s.text = "log:" + s.regex;
+  ReadinessCheck c(s);
+  c.feed_line(std::string(64 * 1024, 'a'));
+  EXPECT_FALSE(c.poll());
+  c.feed_line(std::string(64 * 1024, 'a') + "c");
+  EXPECT_TRUE(c.poll());
+}
+
 TEST(ReadinessTest, NoSpecIsReadyAtOnce) { EXPECT_TRUE(ReadinessCheck(std::nullopt).poll()); }
 
 }  // namespace

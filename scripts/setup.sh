@@ -6,12 +6,14 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libre2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib
   golang-go
   wrk
 )
+# Extra packages named as arguments (scripts/fuzz.sh: clang-14 ...).
+PACKAGES+=("$@")
 # Optional: used by tests that skip with a message when absent.
 OPTIONAL=(chromium)
 
