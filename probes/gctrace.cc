@@ -70,6 +70,9 @@ std::optional<GcTraceLine> parse_header(std::string_view s, size_t from, size_t*
     if (!t || !c.lit("s ")) continue;
     auto pct = c.number();
     if (!pct || !c.lit("%:")) continue;
+    // A cycle number no int64 holds is not a gctrace header (found by
+    // fuzz/gctrace_fuzz: the cast was undefined behaviour).
+    if (!(*n >= 0 && *n < 9.2e18)) continue;
     g.cycle = static_cast<int64_t>(*n);
     g.t_s = *t;
     g.cpu_percent = *pct;
@@ -108,7 +111,12 @@ bool parse_figures(std::string_view s, size_t from, GcTraceLine& g) {
       if (e < s.size() && s[e] != ' ' && s[e] != '(' && s[e] != '\r' && s[e] != '\n') continue;
       size_t nb = number_start(s, p);
       if (nb == p) continue;
-      g.procs = std::atoi(std::string(s.substr(nb, p - nb)).c_str());
+      // from_chars, not atoi: an out-of-range figure leaves procs unset
+      // instead of being undefined behaviour.
+      int procs = 0;
+      auto digits = s.substr(nb, p - nb);
+      auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), procs);
+      if (ec == std::errc() && end == digits.data() + digits.size()) g.procs = procs;
       break;
     }
     g.forced = s.find("(forced)", after) != std::string_view::npos;

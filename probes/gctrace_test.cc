@@ -63,6 +63,22 @@ TEST(GcTrace, ToleratesGarbageInsideTheLine) {
   EXPECT_DOUBLE_EQ(g->goal_mib, 18);
 }
 
+// Found by fuzz/gctrace_fuzz (scripts/fuzz.sh): a cycle number too large for
+// int64 was cast anyway (undefined behaviour under UBSan), and so was a
+// GOMAXPROCS figure too large for int.
+TEST(GcTrace, OutOfRangeFiguresAreNotUndefinedBehaviour) {
+  const std::string figures =
+      ": 0.040+111+0.004 ms clock, 0.32+0/221/663+0.034 ms cpu, 3->3->1 MB, 4 MB goal, 8 P";
+  EXPECT_FALSE(parse_gctrace_line("gc " + std::string(65, '2') + " @0.664s 0%" + figures));
+  auto g = parse_gctrace_line(
+      "gc 3 @0.6s 0%: 0.040+111+0.004 ms clock, 0.32+0/221/663+0.034 ms cpu, 3->3->1 MB, 4 MB goal, "
+      "99999999999999999999 P");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->cycle, 3);
+  EXPECT_DOUBLE_EQ(g->heap_live_mib, 1);
+  EXPECT_FALSE(g->procs);
+}
+
 TEST(GcTrace, MalformedAndTruncatedInputIsNoRecord) {
   for (std::string_view s :
        {"", "gc", "gc 1", "gc 1 @", "gc 1 @0.1s", "gc 1 @0.1s 0%:", "gc x @1s 0%: 1->2->3 MB, 4 MB goal",

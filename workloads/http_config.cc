@@ -111,9 +111,11 @@ Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const HttpUrl
       r.body = std::move(*body);
       has_body = true;
     } else if (key == "expect_status") {
+      // A named copy: clang 14 cannot capture a structured binding.
+      const std::string& field = key;
       auto one = [&](const json& s) -> Result<int> {
         if (!s.is_number_integer() || s.get<int64_t>() < 100 || s.get<int64_t>() > 599)
-          return c.err(key, fmt::format("{} is not a status code (expected an integer from 100 to 599, or a list of them)", s.dump()));
+          return c.err(field, fmt::format("{} is not a status code (expected an integer from 100 to 599, or a list of them)", s.dump()));
         return static_cast<int>(s.get<int64_t>());
       };
       if (v.is_array()) {
