@@ -6,7 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "harness/fleet_cli.h"
+
 namespace soak {
+
+Error flag_error(std::string_view flag, std::string_view text, std::string_view reason) {
+  return make_error(fmt::format("{} \"{}\": {}", flag, text, reason));
+}
 
 namespace {
 
@@ -25,10 +31,6 @@ struct CheckFlags {
   std::string confidence;
 };
 
-Error flag_error(std::string_view flag, std::string_view text, std::string_view reason) {
-  return make_error(fmt::format("{} \"{}\": {}", flag, text, reason));
-}
-
 Result<double> parse_number(std::string_view text) {
   double v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -41,23 +43,6 @@ Result<Duration> duration_flag(std::string_view flag, const std::string& text) {
   auto d = parse_duration(text);
   if (!d) return flag_error(flag, text, d.message());
   return *d;
-}
-
-Result<double> confidence_flag(const std::string& text) {
-  auto v = parse_number(text);
-  if (!v || !(*v > 0.5 && *v < 1))
-    return flag_error("--confidence", text, "expected a number between 0.5 and 1 (exclusive), e.g. 0.99");
-  return *v;
-}
-
-Result<std::vector<Budget>> budget_flags(const std::vector<std::string>& specs) {
-  std::vector<Budget> out;
-  for (const auto& s : specs) {
-    auto b = parse_budget(s);
-    if (!b) return flag_error("--budget", s, b.message());
-    out.push_back(*b);
-  }
-  return out;
 }
 
 // Flag budgets replace config budgets on the same target and kind.
@@ -242,6 +227,23 @@ void add_run_options(CLI::App& run, RunFlags& f) {
 
 }  // namespace
 
+Result<double> confidence_flag(const std::string& text) {
+  auto v = parse_number(text);
+  if (!v || !(*v > 0.5 && *v < 1))
+    return flag_error("--confidence", text, "expected a number between 0.5 and 1 (exclusive), e.g. 0.99");
+  return *v;
+}
+
+Result<std::vector<Budget>> budget_flags(const std::vector<std::string>& specs) {
+  std::vector<Budget> out;
+  for (const auto& s : specs) {
+    auto b = parse_budget(s);
+    if (!b) return flag_error("--budget", s, b.message());
+    out.push_back(*b);
+  }
+  return out;
+}
+
 std::string version_text() { return fmt::format("soak {}", SOAK_VERSION); }
 
 Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
@@ -293,6 +295,10 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
   compare->add_option("BASE_RUN_DIR", base_dir, "baseline run directory")->required();
   compare->add_option("RUN_DIR", new_dir, "run directory to compare against the baseline")->required();
 
+  FleetFlags ff;
+  CLI::App* fleet = app.add_subcommand("fleet", "judge every instance of a service from a Prometheus-API server");
+  add_fleet_options(*fleet, ff);
+
   std::vector<const char*> argv;
   for (const auto& a : head) argv.push_back(a.c_str());
 
@@ -303,7 +309,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     req.command = CliCommand::kHelp;
     // "soak run --help" prints the run options; plain --help the overview.
     const CLI::App* which = &app;
-    for (const auto* sub : {run, report, check, compare})
+    for (const auto* sub : {run, report, check, compare, fleet})
       if (sub->parsed()) which = sub;
     req.text = which == &app ? app.help() : which->help("soak");
     return req;
@@ -317,7 +323,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     return req;
   } catch (const CLI::ParseError& e) {
     std::string where;
-    for (const auto* sub : {run, report, check, compare})
+    for (const auto* sub : {run, report, check, compare, fleet})
       if (sub->parsed()) where = sub->get_name();
     return make_error(fmt::format("{}{} (see soak {}--help)", where.empty() ? "" : where + ": ", e.what(),
                                   where.empty() ? "" : where + " "));
@@ -360,7 +366,14 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     req.run_dir = new_dir;
     return req;
   }
-  return make_error("missing command (expected run, report, check or compare; see soak --help)");
+  if (fleet->parsed()) {
+    req.command = CliCommand::kFleet;
+    auto c = fleet_config_from_flags(ff, *fleet);
+    if (!c) return c.error();
+    req.fleet = std::move(*c);
+    return req;
+  }
+  return make_error("missing command (expected run, report, check, compare or fleet; see soak --help)");
 }
 
 }  // namespace soak

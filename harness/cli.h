@@ -4,6 +4,7 @@
 //   soak report RUN_DIR
 //   soak check RUN_DIR [--budget SPEC]... [--strict] [--confidence X]
 //   soak compare BASE_RUN_DIR RUN_DIR
+//   soak fleet --prometheus URL --select MATCHERS (--since D | --duration D) [...]  (harness/fleet_cli.h)
 //   soak --version | --help | run --help
 //
 // Precedence for `run`: flags over the --config file over defaults. For the
@@ -27,10 +28,11 @@
 #include "common/budget.h"
 #include "common/result.h"
 #include "harness/config.h"
+#include "harness/fleet.h"
 
 namespace soak {
 
-enum class CliCommand { kRun, kReport, kCheck, kCompare, kHelp, kVersion };
+enum class CliCommand { kRun, kReport, kCheck, kCompare, kFleet, kHelp, kVersion };
 
 struct CliRequest {
   CliCommand command = CliCommand::kHelp;
@@ -41,11 +43,19 @@ struct CliRequest {
   std::optional<bool> strict;         // check: --strict given
   std::optional<double> confidence;   // check: --confidence given
   std::string text;                   // kHelp / kVersion: what to print on stdout
+  FleetConfig fleet;                  // kFleet: parsed and validated
 };
 
 /// Parses argv (args[0] is the program name). Errors are usage errors
 /// (exit 2) whose message names the flag, the text and what was expected.
 Result<CliRequest> parse_cli(const std::vector<std::string>& args);
+
+/// `FLAG "TEXT": REASON`, the shape of every flag error.
+Error flag_error(std::string_view flag, std::string_view text, std::string_view reason);
+/// --confidence: a number in (0.5, 1).
+Result<double> confidence_flag(const std::string& text);
+/// --budget values, each parsed; the error names the spec.
+Result<std::vector<Budget>> budget_flags(const std::vector<std::string>& specs);
 
 /// "soak 0.1.0".
 std::string version_text();

@@ -43,6 +43,8 @@ int soak_main(const std::vector<std::string>& args) {
       return finish(soak::report_command(req->run_dir, std::cout));
     case soak::CliCommand::kCompare:
       return finish(soak::compare_command(req->base_dir, req->run_dir, std::cout));
+    case soak::CliCommand::kFleet:
+      return soak::run_fleet(req->fleet, std::cout, std::cerr);
   }
   return fail(soak::exit_code::kInternal, "unknown command");
 }

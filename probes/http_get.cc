@@ -134,7 +134,7 @@ Result<Fd> tcp_connect(const std::string& host, int port, Duration timeout) {
 }
 
 Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout, std::string_view accept,
-                              size_t max_body) {
+                              size_t max_body, const HttpHeaders& headers) {
   const std::string where = "http://" + url.host + ":" + std::to_string(url.port) + url.path;
   auto fail = [&](const std::string& why) { return make_error(where + ": " + why); };
   const auto deadline = Clock::now() + timeout;
@@ -147,7 +147,9 @@ Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout, std::string
 
   std::string req = "GET " + url.path + " HTTP/1.1\r\nHost: " + url.host + ":" +
                     std::to_string(url.port) + "\r\nUser-Agent: soak\r\nAccept: " +
-                    std::string(accept) + "\r\nConnection: close\r\n\r\n";
+                    std::string(accept) + "\r\nConnection: close\r\n";
+  for (const auto& [name, value] : headers) req += name + ": " + value + "\r\n";
+  req += "\r\n";
   size_t sent = 0;
   while (sent < req.size()) {
     ssize_t n = ::send(sock.get(), req.data() + sent, req.size() - sent, MSG_NOSIGNAL);

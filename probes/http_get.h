@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/posix.h"
 #include "common/result.h"
@@ -25,6 +27,10 @@ struct ProbeUrl {
 /// http://HOST[:PORT][/PATH]; errors say what is wrong with the text.
 Result<ProbeUrl> parse_probe_url(std::string_view url);
 
+/// Extra request headers, name and value ("X-Scope-OrgID", "t1"). Neither
+/// may hold CR or LF (callers validate user input).
+using HttpHeaders = std::vector<std::pair<std::string, std::string>>;
+
 struct HttpResponse {
   int status = 0;
   std::string content_type;
@@ -39,9 +45,10 @@ Result<Fd> tcp_connect(const std::string& host, int port, Duration timeout);
 /// GET `url` within `timeout` (connect + send + receive). Errors name the
 /// URL and the reason (refused, timed out, malformed response, body larger
 /// than `max_body`). A non-2xx status is not an error here: callers decide.
+/// `headers` are sent after the standard ones.
 Result<HttpResponse> http_get(const ProbeUrl& url, Duration timeout,
                               std::string_view accept = "*/*",
-                              size_t max_body = 64u << 20);
+                              size_t max_body = 64u << 20, const HttpHeaders& headers = {});
 Result<HttpResponse> http_get(std::string_view url, Duration timeout);
 
 /// True when `e` (from http_get) says the connection could not be made

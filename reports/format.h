@@ -40,6 +40,9 @@ const SeriesSummary* find_series_summary(const Summary& summary, std::string_vie
 /// status sut_failed and the launch_failed/ready_timeout/sut_exited events.
 std::string sut_failure(const Summary& summary, const RunData& data);
 
+/// report.html's style sheet, for other pages that should look the same.
+std::string_view report_css();
+
 /// Host and start facts from run.json ("unknown" when absent).
 std::string run_fact(const RunData& data, std::string_view key);
 

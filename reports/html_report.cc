@@ -280,6 +280,8 @@ class HtmlWriter final : public ReportWriter {
 
 }  // namespace
 
+std::string_view report_css() { return kStyle; }
+
 std::unique_ptr<ReportWriter> make_html_writer(const ReportContext& context) {
   return std::make_unique<HtmlWriter>(context);
 }

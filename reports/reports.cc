@@ -58,8 +58,8 @@ void read_log_tail(const fs::path& file, size_t lines, ReportContext& ctx) {
                          : fmt::format("sut.log ({} lines):", ctx.sut_log_tail.size());
 }
 
-// Writes through a temporary file and a rename so a reader (or a killed
-// run) never sees half a report.
+}  // namespace
+
 Status write_file_atomic(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += ".tmp";
@@ -83,8 +83,6 @@ Status write_file_atomic(const fs::path& path, const std::string& text) {
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 Status check_report_outputs(const fs::path& dir) {
   std::error_code ec;
