@@ -293,10 +293,12 @@ FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const 
           for (const auto& b : i.summary.budgets)
             if (b.series == name && b.verdict == Verdict::kFail) fo.within_budget = false;
       std::string unit = series_unit(name);
-      warnings.push_back(fmt::format(
-          "outlier: {}=\"{}\" {} grows at {}/h, far above the fleet's median {}/h (robust z {:.1f}){}", source.by,
-          o.instance, name, format_value(o.slope_per_h, unit), format_value(o.fleet_median_per_h, unit),
-          o.z, fo.within_budget ? ", although within its budgets" : ""));
+      std::string z = o.z >= analysis::kMaxOutlierZ ? std::string("robust z >= 1e6: the others' slopes are identical")
+                                                     : fmt::format("robust z {:.1f}", o.z);
+      warnings.push_back(fmt::format("outlier: {}=\"{}\" {} grows at {}/h, far above the fleet's median {}/h ({}){}",
+                                     source.by, o.instance, name, format_value(o.slope_per_h, unit),
+                                     format_value(o.fleet_median_per_h, unit), z,
+                                     fo.within_budget ? "; no budget on it failed" : ""));
       fs.outliers.push_back(std::move(fo));
     }
   }

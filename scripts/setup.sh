@@ -11,6 +11,7 @@ PACKAGES=(
   python3 python3-matplotlib
   golang-go
   wrk
+  prometheus
 )
 # Extra packages named as arguments (scripts/fuzz.sh: clang-14 ...).
 PACKAGES+=("$@")
