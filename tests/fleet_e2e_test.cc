@@ -19,12 +19,14 @@
 
 #include "probes/http_get.h"
 #include "probes/prom_api.h"
+#include "tests/http_wait.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::wait_http_ok;
 using nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -39,16 +41,6 @@ fs::path example() { return testing::build_dir() / "examples/go/soak-go-example"
 json read_json(const fs::path& p) {
   std::ifstream f(p);
   return json::parse(f, nullptr, false);
-}
-
-bool wait_http_ok(const std::string& url, double timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = http_get(url, std::chrono::seconds(1));
-    if (r && r->status >= 200 && r->status < 300) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return false;
 }
 
 double now_unix() {

@@ -18,12 +18,14 @@
 #include <nlohmann/json.hpp>
 
 #include "probes/http_get.h"
+#include "tests/http_wait.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::wait_http_ok;
 using nlohmann::json;
 using ::testing::HasSubstr;
 
@@ -38,17 +40,6 @@ std::string verdict_of(const json& summary, const std::string& series) {
   for (const auto& b : summary.value("budgets", json::array()))
     if (b.value("series", "") == series) return b.value("verdict", "");
   return "(no budget on " + series + ")";
-}
-
-// Polls until GET base/path answers 2xx (true) or `timeout_s` passes.
-bool wait_http_ok(const std::string& url, double timeout_s = 10) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto r = http_get(url, std::chrono::seconds(1));
-    if (r && r->status >= 200 && r->status < 300) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 // Polls until `file` contains `text` (true) or `timeout_s` passes.
