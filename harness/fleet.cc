@@ -198,7 +198,30 @@ std::vector<FleetQuery> fleet_queries(const FleetConfig& c) {
     std::string own = labels.empty() ? "" : *parse_fleet_selector("{" + labels + "}");
     add(fmt::format("{}{{{}}}", name, join_matchers(own, c.matchers)), b.target);
   }
+  add(fmt::format("{}{{{}}}", kFleetStartTimeSeries, c.matchers), std::string(kFleetStartTimeSeries));
   return out;
+}
+
+std::optional<double> cut_at_last_restart(FleetInstanceData& inst) {
+  auto& series = inst.data.series;
+  auto st = std::find_if(series.begin(), series.end(),
+                         [](const SeriesData& s) { return s.name == kFleetStartTimeSeries; });
+  if (st == series.end()) return std::nullopt;
+  std::optional<double> cut;
+  for (size_t i = 1; i < st->v.size(); ++i)
+    if (std::fabs(st->v[i] - st->v[i - 1]) > 1.5) cut = st->t[i];
+  series.erase(st);
+  if (!cut) return std::nullopt;
+  size_t lines = 0;
+  for (auto& s : series) {
+    auto first = std::lower_bound(s.t.begin(), s.t.end(), *cut);
+    size_t drop = static_cast<size_t>(first - s.t.begin());
+    s.t.erase(s.t.begin(), first);
+    s.v.erase(s.v.begin(), s.v.begin() + static_cast<long>(drop));
+    lines = std::max(lines, s.t.size());
+  }
+  inst.data.sample_lines = lines;
+  return cut;
 }
 
 std::vector<FleetInstanceData> group_fleet(const std::vector<std::pair<FleetQuery, PromMatrix>>& results,
@@ -464,6 +487,12 @@ int run_fleet(const FleetConfig& config, std::ostream& out, std::ostream& err) {
   src.chunks = api.chunks().size();
 
   auto instances = group_fleet(results, config.by, src.start_unix, src.step_s, warnings);
+  for (auto& inst : instances)
+    if (auto cut = cut_at_last_restart(inst))
+      warnings.push_back(fmt::format("{}=\"{}\" restarted at {} (process_start_time_seconds moved): judged from "
+                                     "then on, the last {} of the window",
+                                     config.by, inst.name, utc_text(src.start_unix + *cut),
+                                     format_seconds(src.end_unix - src.start_unix - *cut)));
   if (instances.empty())
     return fail(exit_code::kSutFailed,
                 fmt::format("--select {}: matches no series with a label \"{}\" on {} between {} and {} "

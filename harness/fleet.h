@@ -73,7 +73,12 @@ struct FleetQuery {
   std::vector<std::string> names;  // goroutines, prom:go_goroutines
 };
 
-/// The queries for `config`: client_golang defaults, then prom: budgets.
+/// Series name under which process_start_time_seconds is read to see
+/// restarts; never judged.
+inline constexpr std::string_view kFleetStartTimeSeries = "process_start_time_seconds";
+
+/// The queries for `config`: client_golang defaults, then prom: budgets,
+/// then process_start_time_seconds (restarts).
 std::vector<FleetQuery> fleet_queries(const FleetConfig& config);
 
 /// Data of one instance, ready to judge. `data.series[].t` is seconds since
@@ -90,6 +95,14 @@ struct FleetInstanceData {
 std::vector<FleetInstanceData> group_fleet(const std::vector<std::pair<FleetQuery, PromMatrix>>& results,
                                            const std::string& by, double start_unix, double step_s,
                                            std::vector<std::string>& warnings);
+
+/// An instance that restarted inside the window (its
+/// process_start_time_seconds moved by more than 1.5 s: client_golang
+/// derives it from btime, which jitters by a second) is judged from the
+/// first point of its last process on: the series of a dead process would
+/// read as a drop, its counters as a reset. Removes the start-time series
+/// either way. Returns the restart's time (s since the window's start).
+std::optional<double> cut_at_last_restart(FleetInstanceData& instance);
 
 /// Judges every instance as a run, aggregates, finds outliers (pure).
 FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const FleetConfig& config,

@@ -50,11 +50,33 @@ TEST(FleetConfig, BudgetsMustNameSeriesAFleetHas) {
 
 TEST(FleetQueries, ClientGolangDefaultsThenPromBudgetsSharingAQuery) {
   auto q = fleet_queries(config({"prom:go_goroutines=0/h", "prom:http_inflight{code=\"200\"}=0/h"}));
-  ASSERT_EQ(q.size(), 6u);
+  ASSERT_EQ(q.size(), 7u);
   EXPECT_EQ(q[0].query, "go_goroutines{job=\"api\"}");
   EXPECT_EQ(q[0].names, (std::vector<std::string>{"goroutines", "prom:go_goroutines"}));
   EXPECT_EQ(q[5].query, "http_inflight{code=\"200\",job=\"api\"}");
   EXPECT_EQ(q[5].names, (std::vector<std::string>{"prom:http_inflight{code=\"200\"}"}));
+  EXPECT_EQ(q[6].query, "process_start_time_seconds{job=\"api\"}");
+}
+
+TEST(FleetRestart, AnInstanceIsJudgedFromItsLastRestartOn) {
+  FleetInstanceData inst;
+  inst.data.series.push_back({"rss_bytes", {0, 1, 2, 3, 4, 5}, {9, 10, 11, 2, 3, 4}});
+  // btime jitter of 1 s at t=1 is no restart; the jump at t=3 is.
+  inst.data.series.push_back({"process_start_time_seconds", {0, 1, 2, 3, 4, 5}, {500, 501, 500, 603, 603, 603}});
+  auto cut = cut_at_last_restart(inst);
+  ASSERT_TRUE(cut);
+  EXPECT_EQ(*cut, 3);
+  ASSERT_EQ(inst.data.series.size(), 1u);  // the start time is never judged
+  EXPECT_EQ(inst.data.series[0].t, (std::vector<double>{3, 4, 5}));
+  EXPECT_EQ(inst.data.series[0].v, (std::vector<double>{2, 3, 4}));
+  EXPECT_EQ(inst.data.sample_lines, 3u);
+
+  FleetInstanceData steady;
+  steady.data.series.push_back({"rss_bytes", {0, 1}, {9, 10}});
+  steady.data.series.push_back({"process_start_time_seconds", {0, 1}, {500, 501}});
+  EXPECT_FALSE(cut_at_last_restart(steady));
+  ASSERT_EQ(steady.data.series.size(), 1u);
+  EXPECT_EQ(steady.data.series[0].t.size(), 2u);
 }
 
 PromRangeSeries series(const std::string& instance, double start, int n, double v0, double per_s) {

@@ -31,6 +31,9 @@ std::string h(std::string_view s) { return html_escape(s); }
 
 std::string verdict_class(Verdict v) { return "v-" + std::string(to_string(v)); }
 
+// A robust z as shown: "27.3", or "≥ 1e6" when the fleet's spread was zero.
+std::string z_text(double z) { return z >= 1e6 ? std::string("\u2265 1e6") : fmt::format("{:.1f}", z); }
+
 const FleetOutlier* outlier_of(const FleetSummary& s, const std::string& instance, const std::string& series) {
   for (const auto& o : s.outliers)
     if (o.instance == instance && (series.empty() || o.series == series)) return &o;
@@ -113,8 +116,7 @@ void write_fleet_html(const FleetSummary& s, const std::vector<const RunData*>& 
     out << "<td>";
     for (const auto& o : s.outliers)
       if (o.instance == i.name)
-        out << "<span class=\"flag\">" << h(o.series) << "</span> <small>z " << fmt::format("{:.1f}", o.z)
-            << "</small><br>";
+        out << "<span class=\"flag\">" << h(o.series) << "</span> <small>z " << h(z_text(o.z)) << "</small><br>";
     out << "</td></tr>\n";
   }
   if (top.budgets.empty())
@@ -135,7 +137,7 @@ void write_fleet_html(const FleetSummary& s, const std::vector<const RunData*>& 
       out << "<tr class=\"outlier\"><td><code>" << h(o.instance) << "</code></td><td><code>" << h(o.series)
           << "</code></td><td class=\"num\">" << h(format_value(o.slope_per_h, unit)) << "/h</td><td class=\"num\">"
           << h(format_value(o.fleet_median_per_h, unit)) << "/h</td><td class=\"num\">"
-          << (o.z >= 1e6 ? std::string("&infin;") : fmt::format("{:.1f}", o.z)) << "</td><td>"
+          << h(z_text(o.z)) << "</td><td>"
           << (o.within_budget ? "within budget" : "failed") << "</td></tr>\n";
     }
     out << "</tbody></table>\n";
@@ -271,9 +273,9 @@ void write_fleet_markdown(const FleetSummary& s, std::ostream& out) {
     out << "### Outliers\n\n| " << markdown_cell(s.source.by) << " | Series | Slope | Fleet median | z |\n|---|---|---|---|---|\n";
     for (const auto& o : s.outliers) {
       std::string unit = series_unit(o.series);
-      out << fmt::format("| {} | {} | {}/h | {}/h | {:.1f} |\n", markdown_cell(o.instance), markdown_cell(o.series),
+      out << fmt::format("| {} | {} | {}/h | {}/h | {} |\n", markdown_cell(o.instance), markdown_cell(o.series),
                          markdown_cell(format_value(o.slope_per_h, unit)),
-                         markdown_cell(format_value(o.fleet_median_per_h, unit)), o.z);
+                         markdown_cell(format_value(o.fleet_median_per_h, unit)), markdown_cell(z_text(o.z)));
     }
     out << "\n";
   }

@@ -7,6 +7,7 @@
 // scrapes of every instance.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cmath>
@@ -241,6 +242,25 @@ TEST_F(FleetE2E, DurationWatchesFromNowAndThenJudges) {
   // Header names are recorded, values (tenants, tokens) are not.
   EXPECT_EQ(f["headers"], json::array({"X-Scope-OrgID"}));
   EXPECT_THAT(testing::read_file(out() / "summary.json"), Not(HasSubstr("t1\"")));
+}
+
+TEST_F(FleetE2E, InterruptedWhileWatchingJudgesTheWindowSoFarWithExit130) {
+  fs::path log = out_ / "soak.log";
+  testing::Background soak(fleet_args({"--duration", "10m", "--budget", "goroutines=0/h"}), log);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (testing::read_file(log).find("soak fleet: watching") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  std::this_thread::sleep_for(std::chrono::seconds(2));  // a window with a scrape or two in it
+  ::kill(soak.pid(), SIGINT);
+  EXPECT_EQ(soak.wait(30), 130) << testing::read_file(log);
+  json summary = read_json(out() / "summary.json");
+  ASSERT_FALSE(summary.is_discarded()) << testing::read_file(log);
+  EXPECT_EQ(summary["status"], "interrupted");
+  double window = summary["fleet"]["end_unix"].get<double>() - summary["fleet"]["start_unix"].get<double>();
+  EXPECT_GT(window, 1.5);
+  EXPECT_LT(window, 600);
+  EXPECT_TRUE(fs::exists(out() / "report.html"));
 }
 
 TEST_F(FleetE2E, AnUnreachableServerIsExit3WithAMessage) {
