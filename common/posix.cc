@@ -13,10 +13,12 @@ void Fd::reset(int fd) {
   fd_ = fd;
 }
 
-int prepare_child_after_fork(pid_t parent) {
+int prepare_child_after_fork(pid_t parent, bool death_signal) {
   if (::setpgid(0, 0) != 0) return errno;
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
-  if (::getppid() != parent) ::_exit(126);
+  if (death_signal) {
+    if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) return errno;
+    if (::getppid() != parent) ::_exit(126);
+  }
   sigset_t none;
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);

@@ -37,13 +37,14 @@ class Fd {
 };
 
 /// In a child between fork and exec (async-signal-safe calls only): its own
-/// process group, so the harness can stop the whole group; SIGKILL when the
-/// forking thread dies (PR_SET_PDEATHSIG); and a clean signal state (the
+/// process group, so the harness can stop the whole group; unless
+/// `death_signal` is false, SIGKILL when the forking thread dies
+/// (PR_SET_PDEATHSIG); and a clean signal state (the
 /// harness's mask and its SIGPIPE/SIGINT/SIGTERM dispositions must not leak
 /// into the child: a blocked SIGTERM would survive exec). `parent` is the
 /// harness's pid, read before fork: when it already died, nobody would
 /// deliver the death signal, so the child exits with 126.
 /// Returns 0, or the errno of the failing call.
-int prepare_child_after_fork(pid_t parent);
+int prepare_child_after_fork(pid_t parent, bool death_signal = true);
 
 }  // namespace soak

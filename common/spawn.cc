@@ -34,14 +34,22 @@ std::set<pid_t> g_owned;
 std::atomic<bool> g_subreaper{false};
 
 // Runs in the child between fork and exec: async-signal-safe calls only.
+// A failure is also written to `report_fd` (close-on-exec): Boost.Process
+// 1.81 does not pass an on_exec_setup error code on to the parent.
 struct ChildSetup {
   pid_t parent;
+  bool death_signal;
   const std::function<int()>* extra;
+  int report_fd;
+  bp::error_code fail(int err) {
+    [[maybe_unused]] auto n = ::write(report_fd, &err, sizeof err);
+    return bp::error_code(err, bp::system_category());
+  }
   template <class Launcher>
   bp::error_code on_exec_setup(Launcher&, const bp::filesystem::path&, const char* const*) {
-    if (int err = prepare_child_after_fork(parent)) return bp::error_code(err, bp::system_category());
+    if (int err = prepare_child_after_fork(parent, death_signal)) return fail(err);
     if (extra && *extra)
-      if (int err = (*extra)()) return bp::error_code(err, bp::system_category());
+      if (int err = (*extra)()) return fail(err);
     return {};
   }
 };
@@ -110,6 +118,9 @@ Result<std::unique_ptr<Child>> Child::spawn(const SpawnOptions& o) {
   child->impl_ = std::make_unique<Impl>();
   std::vector<std::string> args(o.argv.begin() + 1, o.argv.end());
   std::filesystem::path cwd = o.cwd.empty() ? std::filesystem::path(".") : o.cwd;
+  int report[2];
+  if (::pipe2(report, O_CLOEXEC) != 0) return make_error(std::string("pipe: ") + std::strerror(errno));
+  Fd report_r(report[0]), report_w(report[1]);
   bp::error_code ec;
   {
     // Registered before anyone can see it end (see reap_orphans).
@@ -119,8 +130,15 @@ Result<std::unique_ptr<Child>> Child::spawn(const SpawnOptions& o) {
     if (err.child_fd >= 0) stdio.err = err.child_fd;
     bp::process proc = bp::default_process_launcher()(
         child->impl_->ctx.get_executor(), ec, exe, args, stdio, bp::process_environment(build_env(o.env)),
-        bp::process_start_dir(cwd.string()), ChildSetup{::getpid(), &o.child_setup});
-    if (ec) return make_error("cannot launch \"" + o.argv[0] + "\": " + ec.message());
+        bp::process_start_dir(cwd.string()), ChildSetup{::getpid(), o.death_signal, &o.child_setup, report_w.get()});
+    if (ec) {
+      report_w.reset();
+      int err = 0;
+      std::string why = ec.message();
+      if (::read(report_r.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err))
+        why = "before exec: " + std::string(std::strerror(err));
+      return make_error("cannot launch \"" + o.argv[0] + "\": " + why);
+    }
     child->pid_ = proc.id();
     child->impl_->proc.emplace(std::move(proc));
     g_owned.insert(child->pid_);

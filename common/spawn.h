@@ -55,6 +55,9 @@ struct SpawnOptions {
   /// Returns 0 or an errno, which fails the spawn with that error. Used to
   /// join a cgroup or set resource limits.
   std::function<int()> child_setup;
+  /// SIGKILL when the spawning thread dies (PR_SET_PDEATHSIG). Off only for
+  /// the watchdog, which must outlive soak.
+  bool death_signal = true;
   /// What the error messages call the program ("SUT command", "plot script").
   std::string what = "command";
 };

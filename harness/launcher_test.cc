@@ -17,13 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string read_all(Fd fd) {
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = ::read(fd.get(), buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
-  return out;
-}
+std::string read_all(Fd fd) { return testing::read_fd(fd.get()); }
 
 bool alive(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");

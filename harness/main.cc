@@ -11,6 +11,7 @@
 #include "harness/cli.h"
 #include "harness/commands.h"
 #include "harness/run.h"
+#include "harness/survivors.h"
 #include "harness/validate.h"
 
 namespace {
@@ -25,6 +26,9 @@ int fail(int code, const std::string& message) {
 int finish(const soak::Result<int>& r) { return r ? *r : fail(soak::exit_code::kUsage, r.message()); }
 
 int soak_main(const std::vector<std::string>& args) {
+  // The no-survivors watchdog a run starts (harness/survivors.h); not a
+  // user command.
+  if (args.size() == 3 && args[1] == "__watchdog") return soak::watchdog_main(std::stoi(args[2]), 3);
   auto req = soak::parse_cli(args);
   if (!req) return fail(soak::exit_code::kUsage, req.message());
   switch (req->command) {

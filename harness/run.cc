@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
+#include <set>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -28,6 +30,7 @@
 #include "harness/run_dir.h"
 #include "harness/sampler.h"
 #include "harness/signals.h"
+#include "harness/survivors.h"
 #include "harness/verdict.h"
 #include "probes/culprits.h"
 #include "probes/registry.h"
@@ -186,6 +189,8 @@ class Run {
   void observe_remote();
   std::optional<std::string> load_url() const;
   std::string log_tail_text() const;
+  void guard_against_survivors();
+  void stop_survivors();
   enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted };
   ReadyResult wait_ready();
   void capture_profiles(const std::string& label);
@@ -200,6 +205,8 @@ class Run {
   }
 
   const RunConfig& config_;
+  // First member, so destroyed last: it outlives everything the run started.
+  std::unique_ptr<Watchdog> watchdog_;
   SteadyClock clock_;
   std::unique_ptr<RunDir> dir_;
   std::vector<std::unique_ptr<Probe>> probes_;
@@ -264,6 +271,7 @@ bool Run::launch() {
     return false;
   }
   child_ = std::move(*child);
+  if (watchdog_) watchdog_->rescan();
   dir_->emit("launched", {{"pid", child_->pid()}});
   return true;
 }
@@ -346,6 +354,7 @@ std::string Run::end_reason_loop() {
   }
   while (true) {
     double since = elapsed_since_ready();
+    reap_orphans();
     if (int sig = signals_->received()) {
       interrupted_by_ = sig;
       return "interrupted";
@@ -425,7 +434,35 @@ std::optional<int> Run::prepare() {
   return std::nullopt;
 }
 
+// No survivors in any ending (docs/run.md "No survivors"): soak becomes a
+// child subreaper and starts the watchdog before it starts anything else.
+void Run::guard_against_survivors() {
+  if (int err = become_subreaper())
+    warnings_.push_back(std::string("cannot become a child subreaper: ") + std::strerror(err) +
+                        "; daemonized descendants may survive a SIGKILL of soak");
+  auto w = Watchdog::start();
+  if (!w) warnings_.push_back("no watchdog (" + w.message() + "); descendants may survive a SIGKILL of soak");
+  else watchdog_ = std::move(*w);
+  for (size_t i = 0; i < warnings_.size(); ++i) std::fprintf(stderr, "soak: warning: %s\n", warnings_[i].c_str());
+}
+
+// What is left after the SUT's group and the workloads were stopped:
+// descendants that left their process group (setsid daemons).
+void Run::stop_survivors() {
+  std::set<pid_t> exclude;
+  if (watchdog_) exclude.insert(watchdog_->pid());
+  Descendants rest(::getpid(), exclude);
+  rest.scan();
+  auto pids = rest.end_all(kStopGrace / 2);
+  if (pids.empty()) return;
+  dir_->emit("survivors_stopped", {{"pids", pids}});
+  warnings_.push_back(std::to_string(pids.size()) +
+                      " process(es) that had left the SUT's process group (daemons) were still running "
+                      "after the SUT was stopped; soak ended them");
+}
+
 bool Run::start_sut() {
+  guard_against_survivors();
   // Without a command soak observes a service it did not launch: nothing to
   // start, no log.
   if (!local()) {
@@ -585,6 +622,7 @@ bool Run::start_workloads() {
     }
     dir_->emit("workload_started", {{"workload", name}, {"origin", config_.workloads[i].origin}});
   }
+  if (watchdog_) watchdog_->rescan();
   return true;
 }
 
@@ -634,6 +672,7 @@ void Run::stop_all() {
       child_->stop(kStopGrace);  // whatever is left of its group
     }
   }
+  stop_survivors();
   if (log_) log_->stop();
   dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s_)}});
 }

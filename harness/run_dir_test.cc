@@ -96,7 +96,7 @@ TEST(RunDirTest, ItsFilesAreNotInheritedByChildren) {
   ASSERT_TRUE((*rd)->write_run_json({{"schema", "soak.run/v1"}}).ok());
   (*rd)->emit("ready");
   // What a child holds open, as /proc shows it (readlink of every fd).
-  auto r = testing::run_command({"/bin/sh", "-c", "for f in /proc/self/fd/*; do readlink $f; done"}, 30);
+  auto r = testing::run_command({"/bin/sh", "-c", "for f in /proc/self/fd/*; do readlink $f; done; true"}, 30);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("/"), std::string::npos) << "no fd seen at all: " << r.out;
   EXPECT_EQ(r.out.find((tmp / "out").string()), std::string::npos) << r.out;

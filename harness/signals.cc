@@ -33,11 +33,13 @@ SignalWatcher::SignalWatcher() {
   sa.sa_flags = SA_RESTART;
   ::sigaction(SIGINT, &sa, &old_int_);
   ::sigaction(SIGTERM, &sa, &old_term_);
+  ::sigaction(SIGHUP, &sa, &old_hup_);
 }
 
 SignalWatcher::~SignalWatcher() {
   ::sigaction(SIGINT, &old_int_, nullptr);
   ::sigaction(SIGTERM, &old_term_, nullptr);
+  ::sigaction(SIGHUP, &old_hup_, nullptr);
 }
 
 int SignalWatcher::received() const { return g_signal.load(); }

@@ -20,6 +20,13 @@ TEST(SignalWatcherTest, RecordsTheFirstSignalAndWakesPoll) {
   EXPECT_EQ(::poll(&p, 1, 0), 0);
 }
 
+TEST(SignalWatcherTest, SighupIsRecordedLikeSigterm) {
+  SignalWatcher w;
+  ::raise(SIGHUP);  // would end the test process without the watcher
+  EXPECT_EQ(w.received(), SIGHUP);
+  w.reset();
+}
+
 TEST(SignalWatcherTest, RestoresThePreviousHandlers) {
   struct sigaction before {};
   ::sigaction(SIGINT, nullptr, &before);

@@ -100,6 +100,14 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err,
 
 }  // namespace
 
+std::string read_fd(int fd) {
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  return out;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv, double timeout_s,
                           const std::vector<std::string>& extra_env) {
   int out_pipe[2], err_pipe[2];

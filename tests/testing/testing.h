@@ -28,6 +28,8 @@ std::filesystem::path soak_binary();  // build_dir()/soak
 
 std::string read_file(const std::filesystem::path& p);
 void write_file(const std::filesystem::path& p, const std::string& text);
+/// Everything readable from `fd` until EOF.
+std::string read_fd(int fd);
 
 struct CommandResult {
   int exit_code = -1;   // -1 when killed by a signal
