@@ -131,8 +131,8 @@ Result<std::unique_ptr<Child>> Child::spawn(const SpawnOptions& o) {
     bp::process proc = bp::default_process_launcher()(
         child->impl_->ctx.get_executor(), ec, exe, args, stdio, bp::process_environment(build_env(o.env)),
         bp::process_start_dir(cwd.string()), ChildSetup{::getpid(), o.death_signal, &o.child_setup, report_w.get()});
+    report_w.reset();
     if (ec) {
-      report_w.reset();
       int err = 0;
       std::string why = ec.message();
       if (::read(report_r.get(), &err, sizeof err) == static_cast<ssize_t>(sizeof err))
@@ -169,6 +169,17 @@ Result<std::unique_ptr<Child>> Child::spawn(const SpawnOptions& o) {
     }
     self->cv_.notify_all();
   });
+  // Boost.Process does not always see a failed on_exec_setup: our own report
+  // pipe reads EOF at the exec (close-on-exec) or the errno of the failure.
+  int setup_err = 0;
+  ssize_t n;
+  do {
+    n = ::read(report_r.get(), &setup_err, sizeof setup_err);
+  } while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof setup_err)) {
+    child->wait_for(std::chrono::seconds(5));
+    return make_error("cannot launch \"" + o.argv[0] + "\": before exec: " + std::strerror(setup_err));
+  }
   return child;
 }
 
