@@ -163,7 +163,9 @@ Result<HeapProfile> parse_heap_profile(std::string_view text) {
     return line_error(what, i, "expected \"heap profile: N: N [N: N] @ heap/N\"");
   if (size_t h = lines[i].find("heap/"); h != std::string_view::npos) {
     int64_t r = 0;
-    if (to_int(fields(lines[i].substr(h + 5))[0], r)) p.sampling_rate = r;
+    // "heap/" may end the line (found by fuzz/pprof_fuzz: indexing an empty list).
+    auto rate = fields(lines[i].substr(h + 5));
+    if (!rate.empty() && to_int(rate[0], r)) p.sampling_rate = r;
   }
   ++i;
   HeapRecord* cur = nullptr;

@@ -94,6 +94,16 @@ TEST(HeapProfile, ErrorsAndTruncation) {
   for (size_t n = 0; n < text.size(); n += 97) (void)parse_heap_profile(std::string_view(text).substr(0, n));
 }
 
+// Found by fuzz/pprof_fuzz (scripts/fuzz.sh): "heap/" at the end of the
+// header line indexed an empty list of fields.
+TEST(HeapProfile, HeaderEndingInHeapSlashHasNoSamplingRate) {
+  auto p = parse_heap_profile("heap profile: 2: 512 [2: 512] @ heap/\n1: 416 [1: 416] @ 0x4433c8\n");
+  ASSERT_TRUE(p) << p.message();
+  EXPECT_EQ(p->inuse_bytes, 512);
+  EXPECT_EQ(p->records.size(), 1u);
+  EXPECT_EQ(p->sampling_rate, 0);
+}
+
 TEST(StdlibFunction, TellsStandardLibraryFromUserCode) {
   EXPECT_TRUE(is_stdlib_function("runtime.gopark"));
   EXPECT_TRUE(is_stdlib_function("net/http.(*persistConn).readLoop"));
