@@ -277,6 +277,21 @@ std::vector<FleetInstanceData> group_fleet(const std::vector<std::pair<FleetQuer
   return out;
 }
 
+std::vector<std::string> silence_warnings(const std::vector<FleetInstanceData>& instances, const FleetSource& src,
+                                          double tolerance_s) {
+  std::vector<std::string> out;
+  for (const auto& inst : instances) {
+    double last = 0;
+    for (const auto& s : inst.data.series)
+      if (!s.t.empty()) last = std::max(last, s.t.back());
+    double gap = (src.end_unix - src.start_unix) - last;
+    if (gap > tolerance_s)
+      out.push_back(fmt::format("{}=\"{}\" has no samples in the last {} of the window: it stopped reporting at {}",
+                                src.by, inst.name, format_seconds(gap), utc_text(src.start_unix + last)));
+  }
+  return out;
+}
+
 FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const FleetConfig& config,
                          const FleetSource& source, std::vector<std::string> warnings) {
   FleetSummary fs;
@@ -493,6 +508,7 @@ int run_fleet(const FleetConfig& config, std::ostream& out, std::ostream& err) {
                                      "then on, the last {} of the window",
                                      config.by, inst.name, utc_text(src.start_unix + *cut),
                                      format_seconds(src.end_unix - src.start_unix - *cut)));
+  for (auto& w : silence_warnings(instances, src, 3 * std::max(src.step_s, scrape))) warnings.push_back(std::move(w));
   if (instances.empty())
     return fail(exit_code::kSutFailed,
                 fmt::format("--select {}: matches no series with a label \"{}\" on {} between {} and {} "

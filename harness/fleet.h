@@ -104,6 +104,12 @@ std::vector<FleetInstanceData> group_fleet(const std::vector<std::pair<FleetQuer
 /// either way. Returns the restart's time (s since the window's start).
 std::optional<double> cut_at_last_restart(FleetInstanceData& instance);
 
+/// A warning per instance whose last sample lies more than `tolerance_s`
+/// before the window's end: it went away (the server writes staleness
+/// markers for a target that stopped answering). `src.by` names the label.
+std::vector<std::string> silence_warnings(const std::vector<FleetInstanceData>& instances, const FleetSource& src,
+                                          double tolerance_s);
+
 /// Judges every instance as a run, aggregates, finds outliers (pure).
 FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const FleetConfig& config,
                          const FleetSource& source, std::vector<std::string> warnings);

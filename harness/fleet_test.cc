@@ -111,6 +111,21 @@ TEST(FleetGroup, OneInstancePerLabelValueWithTimesFromTheWindowStart) {
   EXPECT_THAT(warnings[0], HasSubstr("1 series of go_goroutines{job=\"api\"} have no label \"instance\""));
 }
 
+TEST(FleetSilence, AnInstanceWhoseDataStopsEarlyIsNamed) {
+  FleetInstanceData up, gone;
+  up.name = "up:1";
+  up.data.series.push_back({"goroutines", {0, 50, 98}, {1, 1, 1}});
+  gone.name = "gone:1";
+  gone.data.series.push_back({"goroutines", {0, 50, 60}, {1, 1, 1}});
+  FleetSource src;
+  src.start_unix = 1796112000;  // 2026-12-01T08:00:00Z
+  src.end_unix = src.start_unix + 100;
+  auto w = silence_warnings({up, gone}, src, 3);
+  ASSERT_EQ(w.size(), 1u);
+  EXPECT_EQ(w[0], "instance=\"gone:1\" has no samples in the last 40.0s of the window: it stopped reporting at "
+                  "2026-12-01T08:01:00Z");
+}
+
 TEST(FleetJudge, TheLeakingInstanceFailsAndIsTheOutlier) {
   FleetQuery q{"go_goroutines{job=\"api\"}", {"goroutines"}};
   PromMatrix m;
