@@ -23,12 +23,16 @@ struct RunFlags {
       go, metrics, style, confidence, pss_interval, go_interval, metrics_interval, log_limit, cwd;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
+  std::string history, build;
+  bool history_warn_only = false;
 };
 
 struct CheckFlags {
   std::vector<std::string> budgets;
   bool strict = false;
   std::string confidence;
+  std::string history, build;
+  bool history_warn_only = false;
 };
 
 Result<double> parse_number(std::string_view text) {
@@ -55,6 +59,36 @@ std::vector<Budget> merge_budgets(const std::vector<Budget>& config, const std::
   }
   out.insert(out.end(), flags.begin(), flags.end());
   return out;
+}
+
+// --history FILE, --build ID, --history-warn-only (run and check) onto
+// `h` (which may hold the config's "history").
+Status history_flags(const CLI::App& app, const std::string& file, const std::string& build, bool warn_only,
+                     std::optional<HistorySettings>& h) {
+  if (app.count("--history") > 0) {
+    if (file.empty()) return flag_error("--history", file, "empty path (expected a file, e.g. soak-history.jsonl)");
+    if (!h) h = HistorySettings{};
+    h->file = file;
+  }
+  if (app.count("--build") > 0) {
+    if (!h) return make_error(fmt::format("--build \"{}\": needs --history FILE (the build history to judge against)", build));
+    if (build.empty() || build.find_first_of("\n\r") != std::string::npos)
+      return flag_error("--build", build, "expected a build id such as a commit sha or CI run number");
+    h->build = build;
+  }
+  if (warn_only) {
+    if (!h) return make_error("--history-warn-only: needs --history FILE");
+    h->warn_only = true;
+  }
+  return Status::Ok();
+}
+
+void add_history_options(CLI::App& app, std::string& file, std::string& build, bool& warn_only) {
+  app.add_option("--history", file, "judge against the builds recorded in FILE, then append this one (docs/history.md)")
+      ->type_name("FILE");
+  app.add_option("--build", build, "build id recorded with --history [the git commit, else the start time]")
+      ->type_name("ID");
+  app.add_flag("--history-warn-only", warn_only, "a slope regression against the history warns instead of failing");
 }
 
 Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
@@ -117,6 +151,7 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
   }
   if (f.strict) c.strict = true;
   if (f.fail_fast) c.fail_fast = true;
+  SOAK_TRY(history_flags(run, f.history, f.build, f.history_warn_only, c.history));
   if (given("--style")) {
     auto s = parse_style(f.style);
     if (!s) return flag_error("--style", f.style, s.message());
@@ -223,6 +258,7 @@ void add_run_options(CLI::App& run, RunFlags& f) {
   run.add_flag("--fail-fast", f.fail_fast, "stop as soon as a budget is exceeded with significance");
   run.add_option("--confidence", f.confidence, "confidence of the budget tests [0.99]")->type_name("X");
   run.add_option("--style", f.style, "progress output: auto, basic or none [auto]")->type_name("STYLE");
+  add_history_options(run, f.history, f.build, f.history_warn_only);
 }
 
 }  // namespace
@@ -289,6 +325,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
   check->add_flag("--strict", cf.strict, "an inconclusive budget fails (exit 4)");
   check->add_option("--confidence", cf.confidence, "confidence of the budget tests [as recorded, else 0.99]")
       ->type_name("X");
+  add_history_options(*check, cf.history, cf.build, cf.history_warn_only);
 
   std::string base_dir, new_dir;
   CLI::App* compare = app.add_subcommand("compare", "compare two runs' slopes (nightly baseline)");
@@ -298,6 +335,11 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
   FleetFlags ff;
   CLI::App* fleet = app.add_subcommand("fleet", "judge every instance of a service from a Prometheus-API server");
   add_fleet_options(*fleet, ff);
+  std::string history_file, history_out, history_otava;
+  CLI::App* history = app.add_subcommand("history", "one line per recorded build; history.html with --out");
+  history->add_option("FILE", history_file, "build history written by --history")->required();
+  history->add_option("--out", history_out, "write history.html into DIR (created)")->type_name("DIR");
+  history->add_option("--otava", history_otava, "write the history as Apache Otava's JSON input")->type_name("FILE");
 
   std::vector<const char*> argv;
   for (const auto& a : head) argv.push_back(a.c_str());
@@ -309,7 +351,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     req.command = CliCommand::kHelp;
     // "soak run --help" prints the run options; plain --help the overview.
     const CLI::App* which = &app;
-    for (const auto* sub : {run, report, check, compare, fleet})
+    for (const auto* sub : {run, report, check, compare, fleet, history})
       if (sub->parsed()) which = sub;
     req.text = which == &app ? app.help() : which->help("soak");
     return req;
@@ -323,7 +365,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     return req;
   } catch (const CLI::ParseError& e) {
     std::string where;
-    for (const auto* sub : {run, report, check, compare, fleet})
+    for (const auto* sub : {run, report, check, compare, fleet, history})
       if (sub->parsed()) where = sub->get_name();
     return make_error(fmt::format("{}{} (see soak {}--help)", where.empty() ? "" : where + ": ", e.what(),
                                   where.empty() ? "" : where + " "));
@@ -358,6 +400,20 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
       if (!v) return v.error();
       req.confidence = *v;
     }
+    SOAK_TRY(history_flags(*check, cf.history, cf.build, cf.history_warn_only, req.history));
+    return req;
+  }
+  if (history->parsed()) {
+    req.command = CliCommand::kHistory;
+    req.history_file = history_file;
+    if (history->count("--out") > 0) {
+      if (history_out.empty()) return flag_error("--out", history_out, "empty path (expected a directory)");
+      req.history_options.out = history_out;
+    }
+    if (history->count("--otava") > 0) {
+      if (history_otava.empty()) return flag_error("--otava", history_otava, "empty path (expected a file)");
+      req.history_options.otava = history_otava;
+    }
     return req;
   }
   if (compare->parsed()) {
@@ -373,7 +429,7 @@ Result<CliRequest> parse_cli(const std::vector<std::string>& args) {
     req.fleet = std::move(*c);
     return req;
   }
-  return make_error("missing command (expected run, report, check, compare or fleet; see soak --help)");
+  return make_error("missing command (expected run, report, check, compare, fleet or history; see soak --help)");
 }
 
 }  // namespace soak

@@ -5,6 +5,7 @@
 //   soak check RUN_DIR [--budget SPEC]... [--strict] [--confidence X]
 //   soak compare BASE_RUN_DIR RUN_DIR
 //   soak fleet --prometheus URL --select MATCHERS (--since D | --duration D) [...]  (harness/fleet_cli.h)
+//   soak history FILE [--out DIR] [--otava OUT.json]
 //   soak --version | --help | run --help
 //
 // Precedence for `run`: flags over the --config file over defaults. For the
@@ -29,10 +30,11 @@
 #include "common/result.h"
 #include "harness/config.h"
 #include "harness/fleet.h"
+#include "harness/history.h"
 
 namespace soak {
 
-enum class CliCommand { kRun, kReport, kCheck, kCompare, kFleet, kHelp, kVersion };
+enum class CliCommand { kRun, kReport, kCheck, kCompare, kFleet, kHistory, kHelp, kVersion };
 
 struct CliRequest {
   CliCommand command = CliCommand::kHelp;
@@ -42,6 +44,9 @@ struct CliRequest {
   std::vector<Budget> budgets;        // check: replace the recorded budgets when non-empty
   std::optional<bool> strict;         // check: --strict given
   std::optional<double> confidence;   // check: --confidence given
+  std::optional<HistorySettings> history;  // check: --history/--build/--history-warn-only
+  std::filesystem::path history_file;      // history: FILE
+  HistoryCommandOptions history_options;   // history: --out, --otava
   std::string text;                   // kHelp / kVersion: what to print on stdout
   FleetConfig fleet;                  // kFleet: parsed and validated
 };

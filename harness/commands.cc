@@ -64,7 +64,8 @@ Result<Summary> read_or_judge(const fs::path& dir) {
 
 }  // namespace
 
-Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, RunData* data_out) {
+Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, RunData* data_out,
+                              std::optional<PendingHistory>* history_out) {
   auto data = load_run_dir(dir);
   if (!data) return data.error();
   const json& run = data->run;
@@ -88,6 +89,11 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   if (const Event* end = data->find_event("run_end")) ao.end_s = end->t;
 
   Judgement judgement = judge_run(*data, budgets, ao);
+  if (options.history) {
+    auto pending = judge_history(*options.history, run, dir, ao.confidence, judgement);
+    if (!pending) return pending.error();
+    if (history_out) *history_out = std::move(*pending);
+  }
   auto [outcome, facts] = facts_from_run_data(*data);
   if (options.strict) facts.strict = *options.strict;
   std::error_code ec;
@@ -121,9 +127,15 @@ std::string verdict_table(const Summary& s) {
 }
 
 Result<int> check_command(const fs::path& dir, const CheckOptions& options, std::ostream& out) {
-  auto s = judge_run_dir(dir, options);
+  if (options.history) SOAK_TRY(check_history_file(options.history->file));
+  std::optional<PendingHistory> pending;
+  auto s = judge_run_dir(dir, options, nullptr, &pending);
   if (!s) return s.error();
   out << verdict_table(*s);
+  if (pending) {
+    if (auto st = finish_history(*pending, *s); !st) return st.error();
+    out << fmt::format("build {} appended to {}\n", pending->record.build, pending->settings.file.string());
+  }
   return s->exit_code;
 }
 

@@ -12,6 +12,7 @@
 #include "common/result.h"
 #include "common/run_data.h"
 #include "common/summary.h"
+#include "harness/history.h"
 
 namespace soak {
 
@@ -19,18 +20,22 @@ struct CheckOptions {
   std::vector<Budget> budgets;       // non-empty: replace the budgets recorded in run.json
   std::optional<bool> strict;        // else run.json "strict", else false
   std::optional<double> confidence;  // else run.json "confidence", else 0.99
+  std::optional<HistorySettings> history;  // judge against a build history (docs/history.md)
 };
 
 /// Loads a run directory and judges it as `soak run` would have at its end.
 /// Works on a run killed half-way and on a minimal run.json from another
-/// tool. Errors name the file and the reason.
+/// tool. Errors name the file and the reason. With options.history the
+/// budgets gain regression rows, and `history_out` (when given) receives the
+/// record to append.
 Result<Summary> judge_run_dir(const std::filesystem::path& dir, const CheckOptions& options,
-                              RunData* data_out = nullptr);
+                              RunData* data_out = nullptr, std::optional<PendingHistory>* history_out = nullptr);
 
 /// One line per budget with its verdict and reason, then warnings and the status.
 std::string verdict_table(const Summary& summary);
 
-/// `soak check`: prints the verdict table; returns the exit code of the verdict.
+/// `soak check`: prints the verdict table; returns the exit code of the
+/// verdict. With options.history, appends the run's record to the history.
 Result<int> check_command(const std::filesystem::path& dir, const CheckOptions& options, std::ostream& out);
 
 /// `soak report`: judges, writes summary.json and every report; prints the

@@ -308,7 +308,7 @@ std::string_view to_string(Style s) {
 Status apply_config_json(const json& j, RunConfig& c) {
   if (!j.is_object()) return wrong_type("config", "a JSON object", j);
   SOAK_TRY(check_keys(j, "", {"$schema", "sut", "duration", "warmup", "interval", "workloads", "probes",
-                              "budgets", "confidence", "strict", "fail_fast", "out", "style"}));
+                              "budgets", "confidence", "strict", "fail_fast", "out", "style", "history"}));
   if (auto it = j.find("sut"); it != j.end()) SOAK_TRY(apply_sut(*it, c));
   SOAK_TRY(take_duration(j, "duration", "duration", "2h", c.duration));
   if (auto it = j.find("warmup"); it != j.end()) {
@@ -340,6 +340,11 @@ Status apply_config_json(const json& j, RunConfig& c) {
     auto b = get_bool(*it, "fail_fast");
     if (!b) return b.error();
     c.fail_fast = *b;
+  }
+  if (auto it = j.find("history"); it != j.end()) {
+    auto h = history_settings_from_json(*it, c.history ? *c.history : HistorySettings{});
+    if (!h) return h.error();
+    c.history = *h;
   }
   if (auto it = j.find("out"); it != j.end()) {
     auto s = get_string(*it, "out", "soak-out");
@@ -408,7 +413,7 @@ json config_to_json(const RunConfig& c) {
   if (c.metrics_url) probes["metrics"] = *c.metrics_url;
   if (c.go_interval) probes["go_interval"] = exact_duration(*c.go_interval);
   if (c.metrics_interval) probes["metrics_interval"] = exact_duration(*c.metrics_interval);
-  return json{{"sut", sut},
+  json j{{"sut", sut},
               {"duration", exact_duration(c.duration)},
               {"warmup", c.warmup ? json(exact_duration(*c.warmup)) : json("auto")},
               {"interval", exact_duration(c.interval)},
@@ -420,6 +425,8 @@ json config_to_json(const RunConfig& c) {
               {"fail_fast", c.fail_fast},
               {"out", c.out.string()},
               {"style", to_string(c.style)}};
+  if (c.history) j["history"] = history_settings_to_json(*c.history);
+  return j;
 }
 
 Result<std::optional<ReadySpec>> readiness_spec(const RunConfig& config) {

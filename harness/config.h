@@ -15,6 +15,7 @@
 #include "common/budget.h"
 #include "common/result.h"
 #include "common/units.h"
+#include "harness/history.h"
 #include "probes/registry.h"
 #include "workloads/workload.h"
 
@@ -58,6 +59,7 @@ struct RunConfig {
   double confidence = 0.99;
   bool strict = false;
   bool fail_fast = false;
+  std::optional<HistorySettings> history;     // --history/--build/--history-warn-only, config "history"
   // load and probes
   std::vector<WorkloadSpec> workloads;
   std::optional<std::string> go_url;

@@ -42,13 +42,16 @@ int soak_main(const std::vector<std::string>& args) {
     }
     case soak::CliCommand::kCheck:
       return finish(soak::check_command(req->run_dir,
-                                        soak::CheckOptions{req->budgets, req->strict, req->confidence}, std::cout));
+                                        soak::CheckOptions{req->budgets, req->strict, req->confidence, req->history},
+                                        std::cout));
     case soak::CliCommand::kReport:
       return finish(soak::report_command(req->run_dir, std::cout));
     case soak::CliCommand::kCompare:
       return finish(soak::compare_command(req->base_dir, req->run_dir, std::cout));
     case soak::CliCommand::kFleet:
       return soak::run_fleet(req->fleet, std::cout, std::cerr);
+    case soak::CliCommand::kHistory:
+      return finish(soak::history_command(req->history_file, req->history_options, std::cout, std::cerr));
   }
   return fail(soak::exit_code::kInternal, "unknown command");
 }

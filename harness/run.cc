@@ -65,7 +65,10 @@ nlohmann::json host_facts() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) == 0) h["hostname"] = name;
   utsname u{};
-  if (::uname(&u) == 0) h["kernel"] = std::string(u.sysname) + " " + u.release;
+  if (::uname(&u) == 0) {
+    h["kernel"] = std::string(u.sysname) + " " + u.release;
+    h["arch"] = u.machine;
+  }
   h["cores"] = std::thread::hardware_concurrency();
   std::ifstream in("/proc/meminfo");
   std::string key;
@@ -688,6 +691,12 @@ Summary Run::judge_and_report() {
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
   opt.end_s = end_s_;
   Judgement judgement = judge_run(data, config_.budgets, opt);
+  std::optional<PendingHistory> history;  // --history: regression rows now, the record appended below
+  if (config_.history) {
+    auto p = judge_history(*config_.history, data.run, dir_->path(), config_.confidence, judgement);
+    if (p) history = std::move(*p);
+    else judgement.warnings.push_back("history not judged: " + p.message());
+  }
 
   SummaryFacts facts;
   facts.command = config_.command;
@@ -709,6 +718,8 @@ Summary Run::judge_and_report() {
   if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
   else
     for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());
+  if (history)
+    if (auto st = finish_history(*history, summary); !st) std::fprintf(stderr, "soak: warning: %s\n", st.message().c_str());
   return summary;
 }
 

@@ -204,6 +204,7 @@ Status validate_run_config(RunConfig& config) {
   SOAK_TRY(check_timing(config));
   SOAK_TRY(check_sut(config));
   SOAK_TRY(check_out(config));
+  if (config.history) SOAK_TRY(check_history_file(config.history->file));
   auto producible = producible_series(config);
   if (!producible) return producible.error();
   SOAK_TRY(check_budgets(config, *producible));
