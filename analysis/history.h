@@ -8,7 +8,7 @@
 //    the scale and an effect-size floor; one-sided (a slope that fell is an
 //    improvement).
 //  - e_divisive: confirmation. E-divisive means (Matteson & James 2014) with
-//    a Welch t-test on each candidate split, as Hunter / Apache Otava do
+//    a Student t-test on each candidate split, as Hunter / Apache Otava do
 //    (Daly et al. ICPE 2020, Fleming et al. ICPE 2023): it finds persistent
 //    shifts in a history and where they started. A shift needs at least two
 //    builds on each side, so one bad build is never "persistent".
@@ -41,7 +41,7 @@ struct HistoryPoint {
 struct ChangePoint {
   size_t index = 0;        // first point of the later segment
   double mean_before = 0, mean_after = 0;
-  double p = 1;            // Welch t-test p-value (two-sided)
+  double p = 1;            // t-test p-value (two-sided)
 };
 
 struct RegressionResult {
@@ -63,14 +63,15 @@ RegressionResult judge_regression(std::span<const HistoryPoint> history, double 
                                   const RegressionOptions& options);
 
 /// Change points of `x` (oldest first), found by E-divisive means with a
-/// Welch t-test: the split maximising the energy statistic within a segment
+/// t-test: the split maximising the energy statistic within a segment
 /// is accepted when its t-test p-value is below `alpha`; the search recurses
 /// into the segments until no split is significant. Each side of a split
 /// holds at least `min_size` (>= 2) points. Sorted by index.
 std::vector<ChangePoint> e_divisive(std::span<const double> x, double alpha, size_t min_size = 2);
 
-/// Welch's two-sample t-test, two-sided p-value; 1 when either side has
-/// fewer than 2 points; 0 when both variances are 0 and the means differ.
-double welch_p(std::span<const double> a, std::span<const double> b);
+/// Student's two-sample t-test (pooled variance), two-sided p-value; 1 when
+/// either side has fewer than 2 points; 0 when both variances are 0 and the
+/// means differ.
+double t_test_p(std::span<const double> a, std::span<const double> b);
 
 }  // namespace soak::analysis
