@@ -133,7 +133,7 @@ TEST_F(HistoryE2eTest, BadHistoryArgumentsExitTwo) {
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("none.jsonl: no such file"));
   // soak run refuses before launching anything.
-  auto run_bad = soak({"run", "--duration", "1s", "--out", (dir_ / "o").string(), "--history",
+  auto run_bad = soak({"run", "--duration", "10s", "--out", (dir_ / "o").string(), "--history",
                        (dir_ / "no" / "such" / "h.jsonl").string(), "--", "/bin/sleep", "5"});
   EXPECT_EQ(run_bad.exit_code, 2);
   EXPECT_THAT(run_bad.err, HasSubstr("does not exist"));
