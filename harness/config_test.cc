@@ -250,6 +250,7 @@ TEST(ConfigSchemaTest, EveryParserKeyIsInTheSchemaAndNoOther) {
   RunConfig c = parsed(json::parse(kDesignExample));
   c.go_interval = std::chrono::seconds(5);  // optional keys, written only when set
   c.metrics_interval = std::chrono::seconds(2);
+  c.history = HistorySettings{"h.jsonl", "b1", false, {}};
   std::set<std::string> parser_keys{"$schema"};
   json full = config_to_json(c);
   for (auto it = full.begin(); it != full.end(); ++it) {

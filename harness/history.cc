@@ -144,8 +144,7 @@ Result<HistorySettings> history_settings_from_json(const json& j, HistorySetting
     if (!it->is_string()) return make_error(fmt::format("history.build: expected a string, got {}", it->dump()));
     base.build = it->get<std::string>();
   }
-  if (base.file.empty()) return make_error("history.file: missing (expected a path like \"soak-history.jsonl\")");
-  return base;
+  return base;  // a missing file is reported by validation (--history may still give it)
 }
 
 json history_settings_to_json(const HistorySettings& s) {
@@ -277,7 +276,8 @@ Status append_history(const fs::path& file, const HistoryRecord& record) {
 }
 
 Status check_history_file(const fs::path& file) {
-  if (file.empty()) return make_error("--history \"\": empty path (expected a file, e.g. soak-history.jsonl)");
+  if (file.empty())
+    return make_error("--history / config history.file: missing (expected a file, e.g. soak-history.jsonl)");
   std::error_code ec;
   if (fs::is_directory(file, ec))
     return make_error(fmt::format("--history {}: is a directory (expected a file)", file.string()));

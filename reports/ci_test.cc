@@ -76,6 +76,36 @@ TEST(CiNightlyWorkflow, HasScheduleDispatchBuildRunAndAlwaysUpload) {
   EXPECT_TRUE(std::prev(steps.end())->contains("uses"));
 }
 
+// The build history survives between nightly runs: restored from the cache
+// by key prefix before the soak, passed with the commit as build id, saved
+// under a new key afterwards even when the soak failed.
+TEST(CiNightlyWorkflow, KeepsTheBuildHistoryBetweenRuns) {
+  if (!have_pyyaml()) GTEST_SKIP() << "python3-yaml under /usr/bin/python3 is not installed";
+  json w = load_yaml(source_dir() / "ci" / "soak-nightly.yml");
+  const json& steps = w["jobs"].begin().value()["steps"];
+  const json* restore = find_step_using(steps, "actions/cache/restore@");
+  const json* save = find_step_using(steps, "actions/cache/save@");
+  ASSERT_NE(restore, nullptr);
+  ASSERT_NE(save, nullptr);
+  EXPECT_EQ((*restore)["with"]["path"], "soak-history.jsonl");
+  EXPECT_EQ((*save)["with"]["path"], "soak-history.jsonl");
+  EXPECT_THAT((*restore)["with"]["restore-keys"].get<std::string>(), HasSubstr("soak-history-"));
+  EXPECT_NE((*restore)["with"]["key"], (*save)["with"]["key"]);  // cache entries are immutable
+  EXPECT_EQ((*save)["if"], "always()");
+  size_t i_restore = 0, i_soak = 0, i_save = 0;
+  for (size_t i = 0; i < steps.size(); ++i) {
+    if (&steps[i] == restore) i_restore = i;
+    if (&steps[i] == save) i_save = i;
+    if (steps[i].contains("run") && steps[i]["run"].get<std::string>().find("build/soak run") != std::string::npos) {
+      i_soak = i;
+      EXPECT_THAT(steps[i]["run"].get<std::string>(),
+                  HasSubstr("--history soak-history.jsonl --build ${{ github.sha }}"));
+    }
+  }
+  EXPECT_LT(i_restore, i_soak);
+  EXPECT_LT(i_soak, i_save);
+}
+
 TEST(CiNightlyConfig, IsJsonWithValidBudgets) {
   json c = json::parse(read_file(source_dir() / "ci" / "soak-nightly.json"));
   ASSERT_TRUE(c["sut"]["command"].is_array());
@@ -126,6 +156,15 @@ TEST(CiCompositeAction, ScriptPassesInputsAndRecordsExitCode) {
             "[run][--config][my config.json][--out][out][--duration][45m][--budget][rss=2MiB/h]"
             "[--budget][fds=0/h][--budget][threads<=64][--strict][--fail-fast]");
   EXPECT_EQ(read_file(d / "gh_output"), "exit-code=1\nreport=out/report.html\n");
+
+  // With a history file, --history and --build follow.
+  auto h = run_command({"/bin/bash", "-e", (d / "run.sh").string()}, 60,
+                       {"SOAK_BIN=" + (d / "fake-soak").string(), "SOAK_CONFIG=c.json", "SOAK_OUT=out",
+                        "SOAK_HISTORY=soak-history.jsonl", "SOAK_BUILD=abc123",
+                        "GITHUB_OUTPUT=" + (d / "gh_output2").string()});
+  EXPECT_EQ(h.exit_code, 0) << h.err;
+  EXPECT_EQ(read_file(d / "args"),
+            "[run][--config][c.json][--out][out][--history][soak-history.jsonl][--build][abc123]");
 }
 
 }  // namespace
