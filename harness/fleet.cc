@@ -445,7 +445,6 @@ int run_fleet(const FleetConfig& config, std::ostream& out, std::ostream& err) {
   for (const auto& h : config.headers) src.header_names.push_back(h.first);
   for (const auto& q : queries) src.queries.push_back(q.query);
 
-  SignalWatcher signals;
   double now = now_unix();
   double window = to_seconds(config.since ? *config.since : *config.duration);
   src.mode = config.since ? "since" : "duration";
@@ -487,6 +486,9 @@ int run_fleet(const FleetConfig& config, std::ostream& out, std::ostream& err) {
     out << fmt::format("soak fleet: watching {} {} until {} (step {}s)\n", config.prometheus, config.select,
                        utc_text(src.end_unix), src.step_s);
     out.flush();
+    // SIGINT/SIGTERM are caught only while watching: the window so far is
+    // still judged. Elsewhere they end soak at once (nothing to keep).
+    SignalWatcher signals;
     interrupted = wait_until(src.end_unix, signals);
     if (interrupted) src.end_unix = std::max(src.start_unix, now_unix());
   }
