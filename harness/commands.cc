@@ -103,7 +103,27 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   return s;
 }
 
-std::string verdict_table(const Summary& s) {
+namespace {
+
+// The culprit kind that explains a series: goroutine stacks for goroutines,
+// allocation sites for a Go or native heap.
+std::optional<std::string> culprit_kind(const std::string& series) {
+  if (series == "goroutines") return "goroutines";
+  if (series.find("heap") != std::string::npos) return "heap";
+  return std::nullopt;
+}
+
+// The culprit that grew most among those of `kind`.
+const Culprit* top_culprit(const Summary& s, const std::string& kind) {
+  const Culprit* top = nullptr;
+  for (const auto& c : s.culprits)
+    if (c.kind == kind && (!top || c.after - c.before > top->after - top->before)) top = &c;
+  return top;
+}
+
+}  // namespace
+
+std::string verdict_table(const Summary& s, bool status_line) {
   std::string out;
   for (const auto& b : s.budgets) {
     std::string verdict(to_string(b.verdict));
@@ -120,9 +140,17 @@ std::string verdict_table(const Summary& s) {
                        observed, limit);
     if (!b.reason.empty()) out += " - " + b.reason;
     out += "\n";
+    auto kind = culprit_kind(b.series);
+    if (b.verdict != Verdict::kFail || !kind) continue;
+    if (const Culprit* c = top_culprit(s, *kind)) {
+      std::string unit = *kind == "heap" ? "bytes" : "count";
+      out += fmt::format("{:<13} top culprit: {}{} ({} -> {}{})\n", "", c->function,
+                         c->location.empty() ? "" : " " + c->location, format_value(c->before, unit),
+                         format_value(c->after, unit), c->wait.empty() ? "" : ", " + c->wait);
+    }
   }
   for (const auto& w : s.warnings) out += "warning: " + w + "\n";
-  out += fmt::format("soak: {} (exit {})\n", to_string(s.status), s.exit_code);
+  if (status_line) out += fmt::format("soak: {} (exit {})\n", to_string(s.status), s.exit_code);
   return out;
 }
 

@@ -31,8 +31,10 @@ struct CheckOptions {
 Result<Summary> judge_run_dir(const std::filesystem::path& dir, const CheckOptions& options,
                               RunData* data_out = nullptr, std::optional<PendingHistory>* history_out = nullptr);
 
-/// One line per budget with its verdict and reason, then warnings and the status.
-std::string verdict_table(const Summary& summary);
+/// One line per budget with its verdict and reason (a failed goroutine or
+/// heap budget followed by its top culprit), then warnings and the status.
+/// `status_line`: end with "soak: STATUS (exit N)" (`soak run` prints its own).
+std::string verdict_table(const Summary& summary, bool status_line = true);
 
 /// `soak check`: prints the verdict table; returns the exit code of the
 /// verdict. With options.history, appends the run's record to the history.

@@ -196,3 +196,41 @@ TEST(CompareCommandTest, FlagsASlopeIntervalAboveTheBase) {
 
 }  // namespace
 }  // namespace soak
+
+namespace soak {
+namespace {
+
+TEST(VerdictTableTest, AFailedGoroutineBudgetShowsItsTopCulprit) {
+  Summary s;
+  s.status = RunStatus::kFail;
+  s.exit_code = 1;
+  BudgetResult b;
+  b.spec = "goroutines=0/h";
+  b.series = "goroutines";
+  b.kind = "slope";
+  b.per = "h";
+  b.observed = 400;
+  b.ci_low = 350;
+  b.ci_high = 450;
+  b.verdict = Verdict::kFail;
+  b.reason = "grows";
+  s.budgets.push_back(b);
+  BudgetResult ok = b;
+  ok.spec = "rss=2MiB/h";
+  ok.series = "rss_bytes";
+  ok.verdict = Verdict::kPass;
+  s.budgets.push_back(ok);
+  s.culprits.push_back(Culprit{"goroutines", "main.small", "a.go:1", {}, 10, 20, ""});
+  s.culprits.push_back(Culprit{"goroutines", "main.worker.func1", "worker.go:42", {}, 10, 410, "chan receive"});
+  s.culprits.push_back(Culprit{"heap", "main.alloc", "b.go:2", {}, 0, 1e9, ""});
+  std::string t = verdict_table(s, false);
+  EXPECT_THAT(t, HasSubstr("FAIL          goroutines=0/h"));
+  EXPECT_THAT(t, HasSubstr("top culprit: main.worker.func1 worker.go:42 (10 -> 410, chan receive)\n"));
+  EXPECT_EQ(t.find("main.small"), std::string::npos);
+  EXPECT_EQ(t.find("main.alloc"), std::string::npos);  // no failed heap budget
+  EXPECT_EQ(t.find("soak: fail"), std::string::npos);
+  EXPECT_THAT(verdict_table(s), HasSubstr("soak: fail (exit 1)\n"));
+}
+
+}  // namespace
+}  // namespace soak

@@ -21,6 +21,7 @@
 #include "analysis/early.h"
 #include "analysis/summarize.h"
 #include "common/exit_codes.h"
+#include "harness/commands.h"
 #include "harness/early_looks.h"
 #include "harness/launcher.h"
 #include "harness/log_capture.h"
@@ -724,7 +725,12 @@ Summary Run::judge_and_report() {
 }
 
 void Run::print_verdict(const Summary& summary) {
-  // The verdict line is printed in every style: CI logs need it.
+  // Printed in every style: the CI log is what a person reads first. The
+  // table as `soak report` prints it, the report's path, the verdict line.
+  std::string table = verdict_table(summary, /*status_line=*/false);
+  std::fputs(table.c_str(), stdout);
+  std::error_code ec;
+  if (fs::exists(dir_->path() / "report.html", ec)) std::printf("report: %s\n", (dir_->path() / "report.html").c_str());
   std::printf("soak: %s (exit %d) after %s; run directory: %s\n", status_word(summary.status).c_str(),
               summary.exit_code, format_duration(from_seconds(run_s_)).c_str(), dir_->path().c_str());
   std::fflush(stdout);
