@@ -226,7 +226,7 @@ TEST(JudgeRun, CountsUseTiesAndZeroBudget) {
   EXPECT_NEAR(*j.budgets[1].observed, 60, 1);
 }
 
-TEST(JudgeRun, EmptyDataJudgesNothingAsPass) {
+TEST(JudgeRun, EmptyDataJudgesEveryBudgetInconclusive) {
   RunData d;
   Judgement j = judge_run(d, {budget("rss=2MiB/h"), budget("rss<=1GiB")}, AnalysisOptions{});
   for (const auto& b : j.budgets) EXPECT_EQ(b.verdict, Verdict::kInconclusive);
