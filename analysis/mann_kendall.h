@@ -9,7 +9,9 @@
 // series, counting only lags significant at `significance` (two-sided).
 #pragma once
 
+#include <cstddef>
 #include <span>
+#include <vector>
 
 namespace soak::analysis {
 
@@ -20,6 +22,28 @@ struct MannKendall {
 
 /// S and its tie-corrected variance for `y` in time order. O(n^2).
 MannKendall mann_kendall(std::span<const double> y);
+
+/// Exact small-sample null distribution of S (Kendall 1938; DETECTION.md 7):
+/// with no ties, S = N - 2 * inversions, N = n(n-1)/2, and the number of the
+/// n! orderings with k inversions is the Mahonian number T(n, k), with
+/// T(n, k) = sum_{j=0..min(k, n-1)} T(n-1, k-j). Exact up to n = kExactMaxN
+/// (doubles hold n! to 1e-16 relative precision there).
+inline constexpr size_t kExactMaxN = 50;
+
+/// T(n, k) for k = 0..n(n-1)/2, divided by n! (probabilities). n <= kExactMaxN.
+std::vector<double> mahonian_probabilities(size_t n);
+
+/// One-sided exact p = P(S >= s) under H0 (no ties, exchangeable), n <= kExactMaxN.
+double mk_exact_p_upper(size_t n, double s);
+
+/// Smallest S threshold c (c = N - 2k for an integer k >= 0) with
+/// P(S >= c) <= alpha; N + 2 (never reached) when no threshold is that rare.
+double mk_exact_critical(size_t n, double alpha);
+
+/// Exact one-sided p of an upward trend in `y` (time order), n <= kExactMaxN.
+/// Tied pairs count against the trend (as discordant), which can only raise
+/// p: a conservative rule for integer series (counts) with ties.
+double mk_exact_p_upward(std::span<const double> y);
 
 /// Hamed-Rao factor n/n* from the detrended series (in time order).
 /// Conservative choice: never below 1 (negative correlation is not allowed
