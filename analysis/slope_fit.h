@@ -24,11 +24,18 @@ struct SlopeFit {
   double variance_factor = 1;  // n / n*
   double n_eff = 0;
   double se = 0;             // effective standard error of the slope
+  bool exact = false;        // interval from the exact Mann-Kendall null (n <= kExactMaxN)
 };
 
+/// Under this many points the lag-1 autocorrelation is not bias-corrected
+/// (its estimate is noise); see fit_slope.
+inline constexpr size_t kMinPhiPoints = 10;
+
 /// Fits y against x (x increasing). Needs n >= 3; fewer gives an infinite interval.
-/// When Sen's ranks fall outside [1, N], the interval is the Theil-Sen slope
-/// +- q * (OLS SE * sqrt(variance factor)).
+/// Up to kExactMaxN points the interval inverts the exact Mann-Kendall test
+/// (infinite on a side the test can never reject at this level: too few
+/// points). Above, Sen's normal-approximation interval; when its ranks fall
+/// outside [1, N], the Theil-Sen slope +- q * (OLS SE * sqrt(variance factor)).
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence);
 
 /// Quantile used instead of z at one-sided level p for `n_eff` effective points.
