@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include "analysis/stats.h"
 
@@ -42,37 +44,85 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   Blocks b;
   b.block_s = block_s;
   const size_t n = std::min(t.size(), v.size());
-  std::vector<double> bt, bv;
-  std::vector<size_t> counts;
-  std::vector<double> vals;
+  // Time blocks as index ranges [begin, end).
+  std::vector<std::pair<size_t, size_t>> groups;
   size_t i = static_cast<size_t>(std::lower_bound(t.begin(), t.begin() + static_cast<long>(n), t_start) - t.begin());
   while (i < n) {
     double k = std::floor((t[i] - t_start) / block_s);
     double end = t_start + (k + 1) * block_s;
-    vals.clear();
-    double tsum = 0;
     size_t j = i;
     // j == i always takes the first sample, so the loop advances even when
     // rounding puts `end` at or before t[i] (tiny blocks far from t_start).
-    for (; j < n && (j == i || t[j] < end); ++j) {
-      if (!std::isfinite(v[j])) continue;
-      vals.push_back(v[j]);
-      tsum += t[j];
-    }
-    if (!vals.empty()) {
-      bt.push_back(tsum / static_cast<double>(vals.size()));
-      bv.push_back(reduce(vals, signal));
-      counts.push_back(vals.size());
-    }
+    for (; j < n && (j == i || t[j] < end); ++j) {}
+    groups.push_back({i, j});
     i = j;
   }
+  auto finite_count = [&](std::pair<size_t, size_t> g) {
+    size_t c = 0;
+    for (size_t k = g.first; k < g.second; ++k) c += std::isfinite(v[k]);
+    return c;
+  };
+  std::vector<double> counts;
+  for (auto g : groups)
+    if (size_t c = finite_count(g)) counts.push_back(static_cast<double>(c));
   if (counts.empty()) return b;
-  std::vector<double> c(counts.begin(), counts.end());
-  double keep = 0.5 * median(c);
-  for (size_t k = 0; k < counts.size(); ++k) {
-    if (static_cast<double>(counts[k]) < keep) continue;
-    b.t.push_back(bt[k]);
-    b.v.push_back(bv[k]);
+  // A block with fewer than half the median count (sampling that thins out,
+  // a gap's edge) is merged with the blocks after it until it holds that
+  // many: the minimum of fewer samples sits higher and would bias the slope,
+  // and dropping such blocks would drop exactly the late readings of a
+  // series whose sampling thins as it grows. A short remainder at the end
+  // is dropped when it is the unfinished last block alone, and joins the
+  // block before it when it merges several sparse blocks.
+  const double keep = 0.5 * median(counts);
+  std::vector<std::pair<size_t, size_t>> merged;
+  std::optional<size_t> open;  // start of a group being merged
+  size_t open_blocks = 0;
+  for (auto g : groups) {
+    size_t from = open ? *open : g.first;
+    std::pair<size_t, size_t> cur{from, g.second};
+    if (static_cast<double>(finite_count(cur)) >= keep) {
+      merged.push_back(cur);
+      open.reset();
+      open_blocks = 0;
+    } else {
+      open = from;
+      ++open_blocks;
+    }
+  }
+  if (open && open_blocks > 1) {
+    if (!merged.empty()) merged.back().second = groups.back().second;
+    else merged.push_back({*open, groups.back().second});
+  }
+  std::vector<double> vals;
+  for (auto g : merged) {
+    vals.clear();
+    double tsum = 0;
+    for (size_t k = g.first; k < g.second; ++k) {
+      if (!std::isfinite(v[k])) continue;
+      vals.push_back(v[k]);
+      tsum += t[k];
+    }
+    if (vals.empty()) continue;
+    b.t.push_back(tsum / static_cast<double>(vals.size()));
+    b.v.push_back(reduce(vals, signal));
+  }
+  return b;
+}
+
+Blocks group_points(std::span<const double> t, std::span<const double> v, double t_start, size_t max_points) {
+  Blocks all = points_from(t, v, t_start);
+  const size_t n = all.t.size();
+  if (n <= max_points || max_points == 0) return all;
+  const size_t k = (n + max_points - 1) / max_points;
+  Blocks b;
+  std::vector<double> vals;
+  for (size_t i = 0; i < n; i += k) {
+    size_t j = std::min(n, i + k);
+    vals.assign(all.v.begin() + static_cast<long>(i), all.v.begin() + static_cast<long>(j));
+    double tsum = 0;
+    for (size_t m = i; m < j; ++m) tsum += all.t[m];
+    b.t.push_back(tsum / static_cast<double>(j - i));
+    b.v.push_back(median(vals));
   }
   return b;
 }

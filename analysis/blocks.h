@@ -29,9 +29,11 @@ struct Blocks {
 };
 
 /// Aggregates samples with t >= t_start into consecutive blocks of
-/// `block_s` seconds. Blocks holding fewer than half the median number of
-/// samples per block (gaps, the unfinished last block) are dropped, because
-/// the minimum of fewer samples sits higher and would bias the slope.
+/// `block_s` seconds. A block holding fewer than half the median number of
+/// samples per block (sampling that thins out, a gap's edge) is merged with
+/// the blocks after it until it holds that many (the minimum of fewer
+/// samples sits higher and would bias the slope); a short remainder at the
+/// end joins the last block. No reading is dropped.
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
                    double block_s, Signal signal);
 
@@ -39,8 +41,15 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
 /// for signals that are floors already (the live heap after each GC).
 Blocks points_from(std::span<const double> t, std::span<const double> v, double t_start);
 
+/// Readings at or after `t_start`, merged into groups of k consecutive
+/// readings (median value, mean time) with k the smallest that leaves at
+/// most `max_points` groups: for gc-live series with more readings than
+/// kMaxPerPointReadings. Counting readings rather than time keeps a leaking
+/// heap's late, sparse GCs (time blocks would hold few of them).
+Blocks group_points(std::span<const double> t, std::span<const double> v, double t_start, size_t max_points);
+
 /// Up to this many readings, a live-heap (gc-live) series is fitted point by
-/// point rather than blocked.
+/// point; above, in groups of consecutive readings (group_points).
 inline constexpr size_t kMaxPerPointReadings = 2000;
 
 /// Default block length: 30 s (shorter for runs under 12 min, so about 24

@@ -76,3 +76,37 @@ TEST(Blocks, SignalPerKind) {
 
 }  // namespace
 }  // namespace soak::analysis
+
+namespace soak::analysis {
+namespace {
+
+TEST(Blocks, ThinningSamplingKeepsTheLateReadings) {
+  // 1 s sampling for 300 s, then one sample every 40 s to 900 s: the late
+  // 30 s blocks hold 0 or 1 sample each; they are merged, not dropped.
+  std::vector<double> t, v;
+  for (int i = 1; i <= 300; ++i) t.push_back(i);
+  for (int i = 340; i <= 900; i += 40) t.push_back(i);
+  for (double x : t) v.push_back(x);
+  Blocks b = make_blocks(t, v, 0, 30, Signal::kMin);
+  ASSERT_FALSE(b.t.empty());
+  EXPECT_GT(b.t.back(), 800);
+  size_t late = 0;
+  for (double x : b.t) late += x > 300;
+  EXPECT_GE(late, 1u);
+}
+
+TEST(Blocks, GroupPointsCountsReadingsNotTime) {
+  std::vector<double> t, v;
+  for (int i = 0; i < 5000; ++i) {
+    t.push_back(i < 4000 ? i * 0.5 : 2000 + (i - 4000) * 30.0);  // GCs thin out 60x
+    v.push_back(i);
+  }
+  Blocks b = group_points(t, v, 0, 2000);
+  EXPECT_EQ(b.t.size(), 1667u);  // groups of 3
+  EXPECT_DOUBLE_EQ(b.v.front(), 1);
+  EXPECT_NEAR(b.t.back(), 2000 + 999 * 30.0 - 15, 1e-9);  // the last two readings form the last group
+  EXPECT_EQ(group_points(t, v, 0, 10000).t.size(), 5000u);
+}
+
+}  // namespace
+}  // namespace soak::analysis
