@@ -4,7 +4,9 @@
 #include <cmath>
 #include <fmt/format.h>
 
+#include "analysis/mann_kendall.h"
 #include "analysis/stats.h"
+#include "analysis/verdict_text.h"
 #include "analysis/warmup.h"
 #include "common/units.h"
 
@@ -26,7 +28,14 @@ std::vector<double> to_hours(std::span<const double> t) {
   return h;
 }
 
-double residual_phi(const Blocks& b) {
+// Lag-1 autocorrelation of the residuals of the model the series is judged
+// with: one line over its final regime (a step or a knee elsewhere must not
+// read as a cycle longer than the block).
+double residual_phi(const Blocks& all, double from_s, double to_s, double alpha) {
+  Regime rg = select_regime(all.t, all.v, from_s, to_s, alpha);
+  Blocks b;
+  b.t.assign(all.t.begin() + static_cast<long>(rg.first), all.t.end());
+  b.v.assign(all.v.begin() + static_cast<long>(rg.first), all.v.end());
   if (b.t.size() < 3) return 0;
   auto x = to_hours(b.t);
   LineFit f = theil_sen(x, b.v);
@@ -35,9 +44,7 @@ double residual_phi(const Blocks& b) {
   return autocorrelation(r, 1);
 }
 
-std::string per_h(double v, std::string_view unit) {
-  return format_value(v, unit) + (unit.empty() || unit == "count" ? "/h" : "/h");
-}
+std::string per_h(double v, std::string_view unit) { return format_amount(v, unit) + "/h"; }
 }  // namespace
 
 SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_view unit,
@@ -52,48 +59,86 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // GOGC and collections thin out exactly when the heap leaks. So it is fitted
   // point by point (block_s = 0), unless there are so many GCs that blocking
   // is needed to bound n.
-  const bool per_point = r.signal == Signal::kGcLive && s.t.size() <= kMaxPerPointReadings;
+  const bool gc_live = r.signal == Signal::kGcLive;
   auto blocks_from = [&](double from) {
-    return per_point ? points_from(s.t, s.v, from) : make_blocks(s.t, s.v, from, block_s, r.signal);
+    return gc_live ? group_points(s.t, s.v, from, kMaxPerPointReadings)
+                   : make_blocks(s.t, s.v, from, block_s, r.signal);
   };
-  if (per_point) block_s = 0;
+  if (gc_live) block_s = 0;
   Blocks all = blocks_from(o.start_s);
 
   // Warm-up.
   const double min_end = o.start_s + o.min_warmup_share * span;
-  bool unsettled = false;
   if (o.warmup_s) {
     r.warmup_end_s = o.start_s + *o.warmup_s;
   } else {
     WarmupResult w = detect_warmup(all.t, all.v, min_end, o.start_s + 0.6 * span);
     r.warmup_end_s = w.end_s;
-    unsettled = w.end_s > o.start_s + 0.5 * span;
+    // A knee past the middle of the run is no warm-up: a rise that late (a
+    // step, a leak that stopped) is what the final-regime windows judge.
+    // The minimum warm-up is used and the windows describe the shape.
+    if (w.end_s > o.start_s + 0.5 * span) r.warmup_end_s = min_end;
   }
 
   // Post-warm-up blocks; lengthen blocks while their residuals stay
   // correlated (a cycle longer than the block, DETECTION.md 2.2).
   Blocks post = blocks_from(r.warmup_end_s);
-  for (int i = 0; !per_point && i < 4 && post.t.size() >= 40 && residual_phi(post) > 0.5; ++i) {
+  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 40 && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence) > 0.5; ++i) {
     block_s *= 2;
     post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
   }
   r.post = post;
+  r.post_end_s = std::max(o.end_s, post.t.empty() ? o.end_s : post.t.back());
+  auto why_few = [&](size_t n) {
+    return gc_live ? fmt::format("too little post-warm-up data ({} GC cycles after warm-up ending at {:.0f} s; a trend needs {})",
+                                   n, r.warmup_end_s, kMinTrendBlocks)
+                     : fmt::format("too little post-warm-up data ({} blocks of {:.0f} s after warm-up ending at {:.0f} s; a trend needs {})",
+                                   n, block_s, r.warmup_end_s, kMinTrendBlocks);
+  };
   if (post.t.size() < kMinTrendBlocks) {
-    r.why_not = per_point
-                    ? fmt::format("too little post-warm-up data ({} GC cycles after warm-up ending at {:.0f} s; need {})",
-                                  post.t.size(), r.warmup_end_s, kMinJudgeBlocks)
-                    : fmt::format("too little post-warm-up data ({} blocks of {:.0f} s after warm-up ending at {:.0f} s; need {})",
-                                  post.t.size(), block_s, r.warmup_end_s, kMinJudgeBlocks);
+    r.why_not = why_few(post.t.size());
     return r;
   }
   r.has_trend = true;
+  const double alpha = 1 - o.confidence;
+  r.regime = select_regime(post.t, post.v, r.warmup_end_s, r.post_end_s, alpha);
+  const size_t first = r.regime.first;
   auto x = to_hours(post.t);
-  r.fit = fit_slope(x, post.v, o.confidence);
+  std::span<const double> rx = std::span<const double>(x).subspan(first), ry = std::span<const double>(post.v).subspan(first);
+  r.fit = fit_slope(rx, ry, o.confidence);
   const size_t n = post.t.size();
   if (n >= 15) {
     size_t from = n - n / 3;
     r.tail = fit_slope(std::span<const double>(x).subspan(from),
                        std::span<const double>(post.v).subspan(from), o.confidence);
+  }
+  if (r.regime.window > 0) {
+    auto two_digits = [](double v) {  // 29.9 MiB -> 30 MiB: a step's size is not precise to 3 digits
+      if (v == 0 || !std::isfinite(v)) return v;
+      double e = std::pow(10.0, std::floor(std::log10(std::fabs(v))) - 1);
+      return std::round(v / e) * e;
+    };
+    const double late = std::isfinite(r.regime.late_slope_per_h) ? r.regime.late_slope_per_h : r.fit.slope;
+    const std::string when = format_clock(r.regime.change_at_s - o.start_s);
+    if (r.regime.step) {
+      r.flat_after_step = true;
+      double amount = r.regime.step_amount;
+      if (unit == "bytes") {  // round in the unit it is shown in
+        double scale = std::pow(1024.0, std::floor(std::log(std::max(std::fabs(amount), 1.0)) / std::log(1024.0)));
+        amount = two_digits(amount / scale) * scale;
+      } else {
+        amount = two_digits(amount);
+      }
+      r.shape = fmt::format("a one-off step of {} at {}", format_amount(amount, unit),
+                            format_clock(r.regime.step_at_s - o.start_s));
+    } else if (r.regime.early_slope_per_h > 0 && late < r.regime.early_slope_per_h / 4) {
+      r.saturating = true;
+      r.shape = fmt::format("growth slowed from {} to {} at {}", per_h(r.regime.early_slope_per_h, unit),
+                            per_h(late, unit), when);
+    } else {
+      r.shape = fmt::format("growth is not linear: {} until {}, {} since", per_h(r.regime.early_slope_per_h, unit),
+                            when, per_h(late, unit));
+    }
   }
 
   Trend& t = r.trend;
@@ -103,43 +148,46 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   t.method = "theil-sen";
   t.signal = std::string(to_string(r.signal));
   t.ols_slope_per_h = r.fit.ols_slope;
-  t.fit_t0_s = r.warmup_end_s;
-  t.fit_y0 = r.fit.intercept + r.fit.slope * (r.warmup_end_s / 3600.0);
+  t.fit_t0_s = post.t[first];
+  t.fit_y0 = r.fit.intercept + r.fit.slope * (post.t[first] / 3600.0);
   t.warmup_end_s = r.warmup_end_s;
   t.block_s = block_s;
   t.n_blocks = static_cast<int>(n);
   t.sigma = r.fit.sigma;
   t.phi = r.fit.phi;
   t.n_eff = r.fit.n_eff;
+  if (std::isfinite(r.fit.se) && r.fit.se > 0) t.se_per_h = r.fit.se;
   t.mds_per_h = detectable_excess(r.fit.se, o.confidence, o.power, r.fit.n_eff);
   t.block_t = post.t;
   t.block_v = post.v;
-  if (r.tail) {
-    t.tail_slope_per_h = r.tail->slope;
-    // Saturation (DETECTION.md 2.6): clear growth overall, but the last
-    // third grows at under a quarter of that rate.
-    if (r.fit.ci_one_sided.low > 0 && r.tail->slope < r.fit.slope / 4) {
-      r.saturating = true;
-      t.note = fmt::format("growth slowed from {} to {}: looks like a cache filling up",
-                           per_h(r.fit.slope, unit), per_h(r.tail->slope, unit));
-    }
-  }
+  t.regime = std::string(window_name(r.regime.window));
+  t.regime_start_s = post.t[first];
+  t.regime_windows = r.regime.windows;
+  if (r.tail) t.tail_slope_per_h = r.tail->slope;
+  t.note = r.shape.empty() ? "" : r.shape + (r.saturating ? ": looks like a cache filling up" : "");
   if (kind == SeriesKind::kCounter && t.note.empty())
     t.note = "counter: the slope is its rate, not a leak signal";
 
-  if (unsettled) {
-    r.why_not = fmt::format("warm-up did not settle before the middle of the run (it ran to {:.0f} s of {:.0f} s); run longer",
-                            r.warmup_end_s - o.start_s, span);
-    return r;
-  }
-  if (n < kMinJudgeBlocks) {
-    r.why_not = per_point ? fmt::format("too little post-warm-up data ({} GC cycles; need {})", n, kMinJudgeBlocks)
-                          : fmt::format("too little post-warm-up data ({} blocks of {:.0f} s; need {})", n, block_s,
-                                        kMinJudgeBlocks);
-    return r;
-  }
   r.judgeable = true;
   return r;
+}
+
+size_t min_points_for(double alpha) {
+  for (size_t n = 3; n <= kExactMaxN; ++n)
+    if (mk_exact_critical(n, alpha) <= static_cast<double>(n * (n - 1) / 2)) return n;
+  return kExactMaxN + 1;
+}
+
+RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha) {
+  RegimeFit f;
+  const size_t first = tr.regime.first;
+  auto x = to_hours(std::span<const double>(tr.post.t).subspan(first));
+  std::span<const double> y = std::span<const double>(tr.post.v).subspan(first);
+  f.n = x.size();
+  f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1);
+  f.fail_fit = fit_slope(x, y, 1 - f.fail_alpha);
+  f.pass_fit = fit_slope(x, y, 1 - pass_alpha);
+  return f;
 }
 
 }  // namespace soak::analysis

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "analysis/blocks.h"
+#include "analysis/regime.h"
 #include "analysis/slope_fit.h"
 #include "common/run_data.h"
 #include "common/series.h"
@@ -24,23 +25,43 @@ struct SeriesTrendOptions {
   double power = 0.95;              // for the minimum detectable slope
 };
 
-/// Fewer post-warm-up blocks than this: no verdict.
-inline constexpr size_t kMinJudgeBlocks = 8;
-/// Fewer than this: no trend at all.
-inline constexpr size_t kMinTrendBlocks = 5;
+/// Fewer post-warm-up points than this: no trend and no verdict. There is no
+/// other floor: the exact test decides whether a few points suffice (7
+/// strictly rising points have p = 1/5040).
+inline constexpr size_t kMinTrendBlocks = 3;
 
 struct SeriesTrend {
   bool has_trend = false;   // enough data for a Trend
   bool judgeable = false;   // enough data for a budget verdict
   std::string why_not;      // when !judgeable: a sentence a person can read
   Signal signal = Signal::kMin;
-  Blocks post;              // post-warm-up blocks fitted (t in seconds)
-  SlopeFit fit;             // x in hours
+  Blocks post;              // post-warm-up blocks (t in seconds)
+  double post_end_s = 0;    // end of the post-warm-up span (the windows are shares of it)
+  Regime regime;            // the final regime: which window is judged
+  SlopeFit fit;             // the regime's fit at the configured confidence; x in hours
   std::optional<SlopeFit> tail;  // last third of the post-warm-up blocks
   double warmup_end_s = 0;
-  bool saturating = false;  // growth slowed markedly in the tail
+  bool saturating = false;  // growth slowed markedly before the final regime
+  std::string shape;        // "" when one line fits; else "a one-off step of 30 MiB at 20:00" or
+                            // "growth is not linear: 0.3 MiB/h until 40:00, 31 MiB/h since"
+  bool flat_after_step = false;  // shape is a step (for "flat since" wording)
   Trend trend;
 };
+
+/// The selected regime's points (x in hours) and its fits for a budget:
+/// `low` at one-sided `fail_alpha / regime.windows` (Bonferroni over the
+/// windows), `high` at one-sided `pass_alpha`.
+struct RegimeFit {
+  SlopeFit fail_fit;
+  SlopeFit pass_fit;
+  double fail_alpha = 0;    // per window: the budget's alpha / m
+  size_t n = 0;
+};
+RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha);
+
+/// Smallest number of points with which the exact test can reject at
+/// one-sided level `alpha` (5 at 0.01, 6 at 0.0033).
+size_t min_points_for(double alpha);
 
 SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_view unit,
                            const SeriesTrendOptions& o);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 
@@ -56,57 +57,80 @@ void judge_level(const Budget& b, const SeriesData& s, const std::string& unit, 
 }
 
 struct SlopeInputs {
-  analysis::SlopeFit fit;
-  double post_s = 0;       // post-warm-up duration covered
+  analysis::SlopeFit fail_fit;   // lower bound at fail_alpha (one-sided)
+  analysis::SlopeFit pass_fit;   // upper bound at pass_alpha (one-sided)
+  double fail_alpha = 0.01;      // per window (the budget's alpha / windows)
+  double budget_alpha = 0.01;    // the budget's Holm level
+  double pass_alpha = 0.01;
+  double post_s = 0;             // post-warm-up duration covered
   double warmup_end_s = 0;
-  std::optional<double> tail_slope;
-  bool saturating = false;
+  double start_s = 0;            // run start, for clock times
+  size_t n = 0;                  // points judged
+  std::string window = "whole";  // the regime's window
+  double window_start_s = 0;
+  std::string shape;             // what came before the regime, if anything
+  bool step = false;
 };
 
-// The three-valued verdict of a slope against `limit` (DETECTION.md 2.5):
-// fail when the one-sided lower bound is above the budget, pass when the
-// one-sided upper bound is at or below it, else inconclusive.
+// The three-valued verdict of a slope against `limit` (DETECTION.md 2.5, 7):
+// fail when the one-sided lower bound at the budget's level (split over the
+// regime windows) is above the budget, pass when the one-sided upper bound
+// at 1 - confidence is at or below it, else inconclusive.
 void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, const std::string& per,
-                 const AnalysisOptions& o, BudgetResult& r) {
-  const auto& f = in.fit;
+                 BudgetResult& r) {
+  const double inf = std::numeric_limits<double>::infinity();
+  const auto& f = in.fail_fit;
+  const double low = f.ci_one_sided.low, high = in.pass_fit.ci_one_sided.high;
   r.observed = f.slope;
-  r.ci_low = f.ci_one_sided.low;
-  r.ci_high = f.ci_one_sided.high;
-  const double excess = analysis::detectable_excess(f.se, o.confidence, 0.95, f.n_eff);
-  r.mds = limit + excess;
+  r.ci_low = std::isfinite(low) ? std::optional<double>(low) : std::nullopt;
+  r.ci_high = std::isfinite(high) ? std::optional<double>(high) : std::nullopt;
+  r.alpha = in.budget_alpha;
+  double se = f.se;
+  const double excess = analysis::detectable_excess(se, 1 - in.fail_alpha, 0.95, f.n_eff);
+  r.mds = std::isfinite(excess) ? std::optional<double>(limit + excess) : std::nullopt;
   // The run that would resolve the budget: detectable excess down to the
   // budget itself (to the observed slope when the budget is zero).
   double target = limit > 0 ? limit : std::fabs(f.slope);
   double post_needed = analysis::needed_post_warmup_s(in.post_s, excess, target);
-  if (target > 0 && std::isfinite(excess)) r.needed_s = in.warmup_end_s + std::max(post_needed, in.post_s);
-  const std::string range = analysis::format_rate_interval(f.slope, f.ci_one_sided.low, f.ci_one_sided.high, unit, per);
+  if (target > 0 && std::isfinite(excess) && excess > 0)
+    r.needed_s = in.warmup_end_s - in.start_s + std::max(post_needed, in.post_s);
+  const std::string range = analysis::format_rate_interval(f.slope, std::isfinite(low) ? low : -inf,
+                                                           std::isfinite(high) ? high : inf, unit, per);
   const std::string budget = analysis::format_amount(limit, unit) + "/" + per;
-  if (f.ci_one_sided.low > limit) {
-    if (in.tail_slope && *in.tail_slope <= limit) {
-      // The tail disagrees: a curve that is flattening is not judged a leak.
-      r.verdict = Verdict::kInconclusive;
-      r.reason = fmt::format("inconclusive: slope {} exceeds budget {} but growth slowed to {}/{} in the last third: looks like a cache filling up; run longer",
-                             range, budget, analysis::format_amount(*in.tail_slope, unit), per);
-      return;
-    }
+  const std::string since = in.window == "whole" ? "" : " over the " + in.window;
+  if (low > limit) {
     r.verdict = Verdict::kFail;
-    r.reason = fmt::format("slope {} exceeds budget {}", range, budget);
+    r.reason = in.shape.empty() ? fmt::format("slope {} exceeds budget {}", range, budget)
+                : in.step ? fmt::format("{}, then growth: slope {}{} exceeds budget {}", in.shape, range, since, budget)
+                          : fmt::format("{}: slope {}{} exceeds budget {}", in.shape, range, since, budget);
     return;
   }
-  if (f.ci_one_sided.high <= limit) {
+  if (high <= limit) {
     r.verdict = Verdict::kPass;
-    r.reason = fmt::format("slope {} within budget {}", range, budget);
+    r.reason = in.shape.empty() ? fmt::format("slope {} within budget {}", range, budget)
+               : in.step   ? fmt::format("{}, flat since: slope {}{} within budget {}", in.shape, range, since, budget)
+                           : fmt::format("{}: slope {}{} within budget {}", in.shape, range, since, budget);
     return;
   }
   r.verdict = Verdict::kInconclusive;
+  const std::string lead = in.shape.empty() ? "" : in.shape + "; judged" + since + ": ";
+  if (!std::isfinite(low) && !std::isfinite(high)) {
+    r.reason = fmt::format("inconclusive: {}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
+                           lead, in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+                           analysis::min_points_for(in.fail_alpha));
+    return;
+  }
+  if (!r.mds) {
+    r.reason = fmt::format("inconclusive: {}slope {} against budget {}", lead, range, budget);
+    return;
+  }
   std::string mds = analysis::format_amount(*r.mds, unit) + "/" + per;
   if (r.needed_s)
-    r.reason = fmt::format("inconclusive: this run could only detect slopes above {}; {} would resolve {}", mds,
-                           analysis::format_about(*r.needed_s),
-                           analysis::format_amount(target, unit) + "/" + per);
+    r.reason = fmt::format("inconclusive: {}this run could only detect slopes above {}; {} would resolve {}", lead, mds,
+                           analysis::format_about(*r.needed_s), analysis::format_amount(target, unit) + "/" + per);
   else
-    r.reason = fmt::format("inconclusive: slope {} against budget {}; this run could only detect slopes above {}",
-                           range, budget, mds);
+    r.reason = fmt::format("inconclusive: {}slope {} against budget {}; this run could only detect slopes above {}",
+                           lead, range, budget, mds);
 }
 
 }  // namespace
@@ -152,6 +176,16 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     return s && !s->v.empty();
   };
   std::optional<std::string> main_series;
+  // Slope budgets that can be judged: each is a function from its level to
+  // its inputs, judged below under Holm-Bonferroni across the run.
+  struct Pending {
+    size_t index;  // into j.budgets
+    double limit;
+    std::string unit, per;
+    std::function<SlopeInputs(double budget_alpha)> inputs;
+  };
+  std::vector<Pending> pending;
+  const double pass_alpha = 1 - options.confidence;
   for (const auto& b : budgets) {
     BudgetResult r;
     r.spec = b.spec;
@@ -185,19 +219,32 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
       j.budgets.push_back(std::move(r));
       continue;
     }
-    SlopeInputs in;
-    in.warmup_end_s = tr.warmup_end_s;
-    in.post_s = tr.post.t.empty() ? 0 : tr.post.t.back() - tr.warmup_end_s;
+    SlopeInputs base;
+    base.warmup_end_s = tr.warmup_end_s;
+    base.start_s = start;
+    base.pass_alpha = pass_alpha;
+    base.post_s = tr.post.t.empty() ? 0 : tr.post_end_s - tr.warmup_end_s;
     if (!b.per_request()) {
-      in.fit = tr.fit;
-      if (tr.tail) in.tail_slope = tr.tail->slope;
-      in.saturating = tr.saturating;
-      judge_slope(in, b.limit_per_hour(), unit, "h", options, r);
+      base.window = std::string(analysis::window_name(tr.regime.window));
+      base.window_start_s = tr.regime.start_s;
+      base.shape = tr.shape;
+      base.step = tr.flat_after_step;
+      const SeriesTrend* trp = &tr;
+      pending.push_back({j.budgets.size(), b.limit_per_hour(), unit, "h", [base, trp, pass_alpha](double a) {
+                           SlopeInputs in = base;
+                           auto rf = analysis::fit_regime(*trp, a, pass_alpha);
+                           in.fail_fit = rf.fail_fit;
+                           in.pass_fit = rf.pass_fit;
+                           in.fail_alpha = rf.fail_alpha;
+                           in.budget_alpha = a;
+                           in.n = rf.n;
+                           return in;
+                         }});
       j.budgets.push_back(std::move(r));
       continue;
     }
     // Per request: regress the block signal on the completed-request count
-    // interpolated at the block times.
+    // interpolated at the block times (the whole post-warm-up window).
     const SeriesData* req = data.find("requests");
     if (!req || req->v.empty()) {
       r.verdict = Verdict::kInconclusive;
@@ -211,22 +258,60 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
         x.push_back(*q);
         y.push_back(tr.post.v[i]);
       }
-    if (x.size() < analysis::kMinJudgeBlocks || x.back() <= x.front()) {
+    if (x.size() < analysis::kMinTrendBlocks || x.back() <= x.front()) {
       r.verdict = Verdict::kInconclusive;
       r.reason = fmt::format("inconclusive: too few requests after warm-up to regress {} on ({} blocks, {:.0f} requests)",
                              r.series, x.size(), x.empty() ? 0.0 : x.back() - x.front());
       j.budgets.push_back(std::move(r));
       continue;
     }
-    in.fit = analysis::fit_slope(x, y, options.confidence);
-    if (x.size() >= 15) {
-      size_t from = x.size() - x.size() / 3;
-      auto tail = analysis::fit_slope(std::span<const double>(x).subspan(from),
-                                      std::span<const double>(y).subspan(from), options.confidence);
-      in.tail_slope = tail.slope;
-    }
-    judge_slope(in, b.limit, unit, "req", options, r);
+    pending.push_back({j.budgets.size(), b.limit, unit, "req", [base, x, y, pass_alpha](double a) {
+                         SlopeInputs in = base;
+                         in.fail_fit = analysis::fit_slope(x, y, 1 - a);
+                         in.pass_fit = analysis::fit_slope(x, y, 1 - pass_alpha);
+                         in.fail_alpha = in.budget_alpha = a;
+                         in.n = x.size();
+                         return in;
+                       }});
     j.budgets.push_back(std::move(r));
+  }
+
+  // One run, one false-alarm rate: Holm-Bonferroni over the judgeable slope
+  // budgets (Holm 1979). With r fails so far, every remaining budget is
+  // judged at alpha / (m - r); a new fail releases level to the rest. Fails
+  // are nested in the level, so rejecting all below the threshold at once is
+  // the same as Holm's one-at-a-time step-down.
+  const double family_alpha = options.fail_alpha ? *options.fail_alpha : 1 - options.confidence;
+  std::vector<bool> done(pending.size(), false);
+  size_t failed = 0;
+  while (failed < pending.size()) {
+    const double level = family_alpha / static_cast<double>(pending.size() - failed);
+    size_t new_fails = 0;
+    for (size_t k = 0; k < pending.size(); ++k) {
+      if (done[k]) continue;
+      BudgetResult& r = j.budgets[pending[k].index];
+      judge_slope(pending[k].inputs(level), pending[k].limit, pending[k].unit, pending[k].per, r);
+      if (r.verdict == Verdict::kFail) {
+        done[k] = true;
+        ++new_fails;
+      }
+    }
+    failed += new_fails;
+    if (new_fails == 0) break;
+  }
+
+  // One series, one interval: a budgeted series' trend shows the bounds its
+  // (first) budget was judged with.
+  for (const auto& p : pending) {
+    const BudgetResult& r = j.budgets[p.index];
+    if (p.per != "h") continue;
+    for (auto& ss : j.series)
+      if (ss.name == r.series && ss.trend && !ss.trend->budget_alpha) {
+        ss.trend->ci_low_per_h = r.ci_low ? *r.ci_low : -std::numeric_limits<double>::infinity();
+        ss.trend->ci_high_per_h = r.ci_high ? *r.ci_high : std::numeric_limits<double>::infinity();
+        ss.trend->budget_alpha = r.alpha;
+        if (r.mds) ss.trend->mds_per_h = *r.mds - r.limit;
+      }
   }
 
   if (!main_series) {

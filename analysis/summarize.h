@@ -17,6 +17,11 @@ struct AnalysisOptions {
   std::optional<double> warmup_s;      // fixed warm-up; empty = auto (DETECTION.md 3)
   double min_warmup_share = 0.10;      // at least this share of the run is warm-up
   std::optional<double> end_s;         // run end (s since launch); default: last sample
+  /// The family-wise false-alarm level of this judgement's fails, split
+  /// over the slope budgets by Holm-Bonferroni; default 1 - confidence.
+  /// --fail-fast's final look passes what its early looks left unspent.
+  /// Passes are always judged at 1 - confidence.
+  std::optional<double> fail_alpha;
 };
 
 struct Judgement {

@@ -47,7 +47,7 @@ TEST(JudgeRun, ObviousLeakFailsWithReadableReason) {
   EXPECT_EQ(b.per, "h");
   EXPECT_NEAR(*b.observed, 20 * kMiB, 0.5 * kMiB);
   EXPECT_GT(*b.ci_low, 2 * kMiB);
-  EXPECT_TRUE(b.reason.starts_with("slope 20")) << b.reason;
+  EXPECT_TRUE(b.reason.starts_with("slope 20")) << b.reason << " / " << j.series[0].trend->note;
   EXPECT_NE(b.reason.find(" MiB/h ["), std::string::npos) << b.reason;
   EXPECT_TRUE(b.reason.ends_with("exceeds budget 2 MiB/h")) << b.reason;
   ASSERT_EQ(j.series.size(), 1u);

@@ -67,6 +67,12 @@ std::string format_rate_interval(double v, double lo, double hi, std::string_vie
                      num(hi / sc.factor));
 }
 
+std::string format_clock(double seconds) {
+  long s = std::lround(std::max(seconds, 0.0));
+  if (s >= 3600) return fmt::format("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60);
+  return fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
 std::string format_about(double s) {
   if (!std::isfinite(s)) return "an unbounded time";
   if (s < 60) return "about 1 min";

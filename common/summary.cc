@@ -64,6 +64,11 @@ json trend_json(const Trend& t) {
               {"n_eff", t.n_eff},
               {"tail_slope_per_h", opt(t.tail_slope_per_h)},
               {"note", t.note},
+              {"regime", t.regime},
+              {"regime_start_s", t.regime_start_s},
+              {"regime_windows", t.regime_windows},
+              {"budget_alpha", opt(t.budget_alpha)},
+              {"se_per_h", opt(t.se_per_h)},
               {"blocks", json{{"t", t.block_t}, {"v", t.block_v}}}};
 }
 
@@ -86,6 +91,11 @@ Trend trend_from(const json& j) {
   get_to(j, "n_eff", t.n_eff);
   get_opt(j, "tail_slope_per_h", t.tail_slope_per_h);
   get_to(j, "note", t.note);
+  get_to(j, "regime", t.regime);
+  get_to(j, "regime_start_s", t.regime_start_s);
+  get_to(j, "regime_windows", t.regime_windows);
+  get_opt(j, "budget_alpha", t.budget_alpha);
+  get_opt(j, "se_per_h", t.se_per_h);
   if (auto b = j.find("blocks"); b != j.end() && b->is_object()) {
     get_to(*b, "t", t.block_t);
     get_to(*b, "v", t.block_v);
@@ -122,7 +132,8 @@ json to_json(const Summary& s) {
                            {"alias", b.alias.empty() ? json(nullptr) : json(b.alias)},
                            {"mds", opt(b.mds)},
                            {"needed_s", opt(b.needed_s)},
-                           {"at_s", opt(b.at_s)}});
+                           {"at_s", opt(b.at_s)},
+                           {"alpha", opt(b.alpha)}});
   }
   json exit = nullptr;
   if (s.exit) {
@@ -234,6 +245,7 @@ Result<Summary> summary_from_json(const json& j) {
       get_opt(x, "mds", b.mds);
       get_opt(x, "needed_s", b.needed_s);
       get_opt(x, "at_s", b.at_s);
+      get_opt(x, "alpha", b.alpha);
       s.budgets.push_back(std::move(b));
     }
     if (auto w = j.find("workload"); w != j.end() && w->is_object()) {

@@ -44,6 +44,16 @@ struct Trend {
   double n_eff = 0;                        // effective sample size after the correction
   std::optional<double> tail_slope_per_h;  // slope of the last third (saturation check)
   std::string note;                        // e.g. "growth slowed from ...: looks like a cache filling up"
+  // The final regime judged (DETECTION.md 7; docs/detection.md):
+  std::string regime = "whole";            // "whole" | "last 1/2" | "last 1/3" of the post-warm-up data
+  double regime_start_s = 0;               // first point of that window
+  int regime_windows = 1;                  // windows tested (a fail is judged at alpha / this)
+  // Set when a slope budget judged this series: ci_low/high_per_h are then
+  // that budget's one-sided bounds (lower at budget_alpha / regime_windows,
+  // upper at 1 - confidence), the same numbers as its budget row; otherwise
+  // they are the two-sided interval at the configured confidence.
+  std::optional<double> budget_alpha;
+  std::optional<double> se_per_h;          // effective standard error of the slope (soak compare)
   std::vector<double> block_t, block_v;    // the signal actually fitted (for plots)
 };
 
@@ -70,6 +80,8 @@ struct BudgetResult {
   std::optional<double> mds;         // minimum detectable slope, same unit as observed
   std::optional<double> needed_s;    // run length that would resolve the budget
   std::optional<double> at_s;        // level budgets: time of the first breach
+  std::optional<double> alpha;       // slope budgets: the one-sided level of its fail test
+                                     // (Holm-Bonferroni share of the run's alpha)
 };
 
 struct SutExit {

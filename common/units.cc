@@ -98,6 +98,7 @@ std::string format_bytes(double b) {
 }
 
 std::string format_value(double v, std::string_view unit) {
+  if (!std::isfinite(v)) return std::isnan(v) ? "nan" : v > 0 ? "+inf" : "-inf";  // an unbounded interval side
   if (unit == "bytes") return format_bytes(v);
   if (unit.empty() || unit == "count") return fmt::format("{:.4g}", v);
   return fmt::format("{:.4g} {}", v, unit);

@@ -1,0 +1,76 @@
+// The final regime of a series (DETECTION.md 7): a leak is growth that is
+// still going on at the end of the run, so the budget is judged on the
+// post-warm-up data's final regime, chosen among three pre-declared tail
+// windows (whole, last 1/2, last 1/3 by time).
+//
+// Selection: the longest window in which the series is one straight line,
+// tested by Chow F tests (one OLS line against separate lines before and
+// after each later window's start, F deflated by the AR(1) factor of the
+// two-segment residuals) at level kChangeLevel each; else the shortest
+// eligible window. A fail is then tested at alpha / m over the m eligible
+// windows (Bonferroni), so the selection cannot raise the false-alarm rate
+// above alpha whenever no window grows faster than the budget. When an
+// earlier part did grow (a leak that stopped), the Chow test must catch the
+// slowdown; detector_bench measures how often it misses.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace soak::analysis {
+
+inline constexpr int kWindows = 3;
+/// Level of each Chow "one line?" test. A missed change costs false alarms
+/// (a stopped leak judged with its growth), a spurious one only power (a
+/// shorter window), so the test is sensitive rather than strict.
+inline constexpr double kChangeLevel = 0.10;
+
+/// A tail window (last 1/2, last 1/3) needs this many points: fewer cannot
+/// estimate their own autocorrelation, and a short stretch of correlated
+/// noise (a random walk, a GC ramp) looks like a trend to any test.
+inline constexpr size_t kMinTailPoints = 15;
+
+/// A change of slope smaller than this share of the larger slope is no change.
+inline constexpr double kMaterialChange = 0.25;
+
+/// "whole", "last 1/2", "last 1/3".
+std::string_view window_name(int w);
+/// Share of the post-warm-up span that window `w` covers: 1, 1/2, 1/3.
+double window_share(int w);
+
+/// Windows eligible at family level `alpha`: the number m of nested windows
+/// (from the whole one) whose exact test could reject at alpha / m with their
+/// point counts (n_w! large enough), tail windows holding at least
+/// kMinTailPoints; depends on the counts only, never the values, so it is
+/// pre-declared.
+int eligible_windows(std::span<const double> t, double from_s, double to_s, double alpha);
+
+/// Index of the first point at or after window `w`'s start.
+size_t window_first(std::span<const double> t, double from_s, double to_s, int w);
+
+struct Regime {
+  int window = 0;          // selected window
+  int windows = 1;         // m, the Bonferroni divisor for a fail
+  size_t first = 0;        // first point of the selected window
+  double start_s = 0;      // its start time
+  double change_p = 1;     // smallest Chow p among the tests that rejected a longer window
+  // Description of what came before the selected window (empty when whole):
+  bool step = false;       // one jump carries most of the earlier change
+  double step_amount = 0;  // the jump
+  double step_at_s = 0;    // time of the point after the jump
+  double early_slope_per_h = 0;  // slope before the change (no step)
+  double late_slope_per_h = 0;   // slope after it (NaN: use the window's)
+  double change_at_s = 0;        // when the slope changed (one-knee fit)
+};
+
+/// Chooses the final regime of points (t in s, v) covering [from_s, to_s].
+Regime select_regime(std::span<const double> t, std::span<const double> v, double from_s, double to_s,
+                     double alpha);
+
+/// p of the Chow test "one line" against "two lines split at `split_s`" on
+/// the points (t, v); 1 when either side has fewer than 3 points or the two
+/// OLS slopes differ by less than kMaterialChange of the larger.
+double chow_p(std::span<const double> t, std::span<const double> v, double split_s);
+
+}  // namespace soak::analysis

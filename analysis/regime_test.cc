@@ -1,0 +1,198 @@
+// The final-regime judgement (DETECTION.md 7) on the shapes of issue 10:
+// literal reasons and exact small-sample levels.
+#include "analysis/regime.h"
+
+#include <cmath>
+#include <functional>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "analysis/summarize.h"
+
+namespace soak {
+namespace {
+
+constexpr double kMiB = 1024.0 * 1024.0;
+
+Budget budget(std::string_view spec) {
+  auto b = parse_budget(spec);
+  EXPECT_TRUE(b.ok()) << spec;
+  return *b;
+}
+
+// One sample every `dt` s up to `duration_s` of f(t) + iid noise (seeded).
+SeriesData shape(std::string name, double duration_s, double dt, const std::function<double(double)>& f,
+                 double sigma, unsigned seed) {
+  SeriesData s{std::move(name), {}, {}};
+  std::mt19937_64 rng(seed);
+  std::normal_distribution<double> z(0, 1);
+  for (double t = dt; t <= duration_s + 1e-9; t += dt) {
+    s.t.push_back(t);
+    s.v.push_back(f(t) + sigma * z(rng));
+  }
+  return s;
+}
+
+RunData run_with(std::vector<SeriesData> series, double interval_s = 1) {
+  RunData d;
+  d.run = {{"schema", "soak.run/v1"}, {"interval_s", interval_s}};
+  d.series = std::move(series);
+  return d;
+}
+
+const BudgetResult& only(const Judgement& j) { return j.budgets.at(0); }
+
+TEST(Regime, StepThenFlatPassesOutright) {
+  // One hour, flat at 100 MiB with a 30 MiB step at 20:00.
+  auto f = [](double t) { return 100 * kMiB + (t >= 1200 ? 30 * kMiB : 0); };
+  auto d = run_with({shape("rss_bytes", 3600, 1, f, 0.2 * kMiB, 1)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
+  EXPECT_EQ(b.reason,
+            "a one-off step of 30 MiB at 20:00, flat since: slope -114 KiB/h [-459, 158] over the last 1/2 within budget 2 MiB/h");
+  EXPECT_EQ(j.series[0].trend->regime, "last 1/2");
+}
+
+TEST(Regime, LateOnsetFailsAndSaysGrowthIsNotLinear) {
+  // Flat for 40 minutes of an hour, then +30 MiB/h (15x the budget).
+  auto f = [](double t) { return 100 * kMiB + (t > 2400 ? 30 * kMiB * (t - 2400) / 3600 : 0); };
+  auto d = run_with({shape("rss_bytes", 3600, 1, f, 0.5 * kMiB, 2)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
+  EXPECT_EQ(b.reason,
+            "growth is not linear: -120 KiB/h until 39:45, 29.2 MiB/h since: slope 29.8 MiB/h [27.2, 31.6] over the last 1/3 exceeds budget 2 MiB/h");
+  EXPECT_EQ(j.series[0].trend->regime, "last 1/3");
+  EXPECT_NEAR(*b.observed, 30 * kMiB, 3 * kMiB);
+}
+
+TEST(Regime, StepThenLeakFails) {
+  // A 40 MiB step at 15:00, then 20 MiB/h. Auto warm-up takes the step as
+  // its knee; with a fixed 5 min warm-up the windows find it.
+  auto f = [](double t) { return 100 * kMiB + (t >= 900 ? 40 * kMiB + 20 * kMiB * (t - 900) / 3600 : 0); };
+  auto d = run_with({shape("rss_bytes", 3600, 1, f, 0.2 * kMiB, 3)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kFail) << only(j).reason;
+  EXPECT_NEAR(*only(j).observed, 20 * kMiB, 1 * kMiB);
+  AnalysisOptions o;
+  o.warmup_s = 300;
+  j = judge_run(d, {budget("rss=2MiB/h")}, o);
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
+  EXPECT_EQ(b.reason,
+            "a one-off step of 40 MiB at 15:00, then growth: slope 19.9 MiB/h [19.6, 20.1] over the last 1/2 exceeds budget 2 MiB/h");
+}
+
+TEST(Regime, GrowthThatStoppedDoesNotFail) {
+  // 40 MiB/h for the first 25 minutes, flat for the last 35.
+  auto f = [](double t) { return 100 * kMiB + 40 * kMiB * std::min(t, 1500.0) / 3600; };
+  auto d = run_with({shape("rss_bytes", 3600, 1, f, 0.2 * kMiB, 4)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kPass) << only(j).reason;  // auto warm-up: a cache filling up
+  AnalysisOptions o;
+  o.warmup_s = 300;
+  j = judge_run(d, {budget("rss=2MiB/h")}, o);
+  const auto& b = only(j);
+  EXPECT_NE(b.verdict, Verdict::kFail) << b.reason;
+  EXPECT_EQ(b.reason,
+            "growth slowed from 39.5 MiB/h to -125 KiB/h at 25:15: slope -111 KiB/h [-436, 151] over the last 1/2 within budget 2 MiB/h");
+}
+
+TEST(Regime, SevenRisingGoroutineReadingsFailAtOnePercent) {
+  // A 40 s goroutine leak read every 2 s, 495 -> 3996: blocks of 6 s leave
+  // 6 after warm-up; strictly rising, p = 1/720 at level 0.01.
+  SeriesData g{"goroutines", {}, {}};
+  for (int i = 1; i <= 20; ++i) {
+    g.t.push_back(2.0 * i);
+    g.v.push_back(std::round(495 + (3996 - 495) * (i - 1) / 19.0));
+  }
+  auto d = run_with({g}, 2);
+  Judgement j = judge_run(d, {budget("goroutines=0/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
+  EXPECT_NEAR(*b.alpha, 0.01, 1e-12);
+  EXPECT_EQ(j.series[0].trend->regime_windows, 1);
+  EXPECT_EQ(j.series[0].trend->n_blocks, 6);
+}
+
+TEST(Regime, FiveGcReadingsOfAFastHeapLeakFail) {
+  // The live heap after each of 5 GCs in a 60 s run, 2 -> 43 MiB.
+  SeriesData live{"go_heap_live_bytes", {9, 21, 33, 45, 57}, {2 * kMiB, 8 * kMiB, 17 * kMiB, 29 * kMiB, 43 * kMiB}};
+  auto d = run_with({live});
+  AnalysisOptions o;
+  o.warmup_s = 0;
+  Judgement j = judge_run(d, {budget("heap=5MiB/h")}, o);
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
+}
+
+TEST(Regime, FourPointsCanNeverFailAndSaySo) {
+  SeriesData live{"go_heap_live_bytes", {10, 20, 30, 40}, {2 * kMiB, 8 * kMiB, 17 * kMiB, 29 * kMiB}};
+  auto d = run_with({live});
+  AnalysisOptions o;
+  o.warmup_s = 0;
+  Judgement j = judge_run(d, {budget("heap=5MiB/h")}, o);
+  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  EXPECT_EQ(only(j).reason,
+            "inconclusive: 4 points after warm-up can never show a trend at level 0.01 (the exact test needs 5)");
+}
+
+TEST(Regime, HolmSplitsAlphaAcrossSlopeBudgets) {
+  auto flat = shape("rss_bytes", 3600, 1, [](double) { return 100 * kMiB; }, 0.2 * kMiB, 5);
+  auto leak = shape("threads", 3600, 1, [](double t) { return 10 + std::floor(t / 60); }, 0, 6);
+  // Neither fails: both judged at 0.01 / 2.
+  {
+    Judgement j = judge_run(run_with({flat}), {budget("rss=2MiB/h"), budget("rss=4MiB/h")}, AnalysisOptions{});
+    EXPECT_NEAR(*j.budgets[0].alpha, 0.005, 1e-12);
+    EXPECT_NEAR(*j.budgets[1].alpha, 0.005, 1e-12);
+  }
+  // One fails at 0.005; the other is then judged at the full 0.01.
+  {
+    Judgement j = judge_run(run_with({flat, leak}), {budget("threads=0/h"), budget("rss=2MiB/h")}, AnalysisOptions{});
+    EXPECT_EQ(j.budgets[0].verdict, Verdict::kFail);
+    EXPECT_NEAR(*j.budgets[0].alpha, 0.005, 1e-12);
+    EXPECT_NEAR(*j.budgets[1].alpha, 0.01, 1e-12);
+  }
+  // A level budget is not part of the family.
+  {
+    Judgement j = judge_run(run_with({flat}), {budget("rss=2MiB/h"), budget("rss<=1GiB")}, AnalysisOptions{});
+    EXPECT_NEAR(*j.budgets[0].alpha, 0.01, 1e-12);
+    EXPECT_FALSE(j.budgets[1].alpha);
+  }
+  // fail_alpha overrides the family level (the last look of --fail-fast).
+  {
+    AnalysisOptions o;
+    o.fail_alpha = 0.004;
+    Judgement j = judge_run(run_with({flat}), {budget("rss=2MiB/h")}, o);
+    EXPECT_NEAR(*j.budgets[0].alpha, 0.004, 1e-12);
+  }
+}
+
+TEST(Regime, BudgetRowAndSeriesTrendShowOneInterval) {
+  auto d = run_with({shape("rss_bytes", 3600, 1, [](double t) { return 100 * kMiB + 6 * kMiB * t / 3600; },
+                           0.3 * kMiB, 7)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  const Trend& t = *j.series[0].trend;
+  EXPECT_DOUBLE_EQ(t.ci_low_per_h, *b.ci_low);
+  EXPECT_DOUBLE_EQ(t.ci_high_per_h, *b.ci_high);
+  EXPECT_DOUBLE_EQ(t.slope_per_h, *b.observed);
+  EXPECT_NEAR(*t.budget_alpha, 0.01, 1e-12);
+}
+
+TEST(Regime, ChowTestSeesAKneeNotALine) {
+  std::vector<double> t, line, knee;
+  for (int i = 0; i < 60; ++i) {
+    t.push_back(i);
+    line.push_back(2.0 * i + (i % 3) * 0.1);
+    knee.push_back(i < 40 ? 0.0 + (i % 3) * 0.1 : 3.0 * (i - 40) + (i % 3) * 0.1);
+  }
+  EXPECT_GT(analysis::chow_p(t, line, 40), 0.1);
+  EXPECT_LT(analysis::chow_p(t, knee, 40), 1e-6);
+  EXPECT_DOUBLE_EQ(analysis::chow_p(t, knee, 58), 1);  // one side under 3 points
+}
+
+}  // namespace
+}  // namespace soak
