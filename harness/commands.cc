@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/compare.h"
 #include "analysis/summarize.h"
 #include "common/series.h"
 #include "common/units.h"
@@ -184,44 +185,32 @@ Result<int> compare_command(const fs::path& base_dir, const fs::path& dir, std::
   if (!base) return base.error();
   auto now = read_or_judge(dir);
   if (!now) return now.error();
-  int regressions = 0;
   out << fmt::format("comparing {} (base) -> {}\n", base_dir.string(), dir.string());
-  for (const auto& n : now->series) {
-    if (series_kind(n.name) == SeriesKind::kCounter) continue;  // counters follow the load, not leaks
-    const SeriesSummary* b = nullptr;
-    for (const auto& x : base->series)
-      if (x.name == n.name) b = &x;
-    std::string unit = n.unit.empty() ? series_unit(n.name) : n.unit;
-    auto slope = [&](const Trend& t) {
-      return fmt::format("{}/h [{}, {}]", signed_value(t.slope_per_h, unit), signed_value(t.ci_low_per_h, unit),
-                         signed_value(t.ci_high_per_h, unit));
-    };
-    if (!n.trend) {
-      out << fmt::format("  {:<22} no trend in the new run\n", n.name);
+  analysis::Comparison c = analysis::compare_runs(*base, *now);
+  auto slope = [](const Trend& t, const std::string& unit) {
+    return fmt::format("{}/h [{}, {}]", signed_value(t.slope_per_h, unit), signed_value(t.ci_low_per_h, unit),
+                       signed_value(t.ci_high_per_h, unit));
+  };
+  if (c.rows.empty()) out << "  no slope budgets in the new run: nothing to compare (only budgeted series are)\n";
+  for (const auto& r : c.rows) {
+    const std::string unit = series_unit(r.series);
+    if (!r.now) {
+      out << fmt::format("  {:<22} no trend in the new run\n", r.series);
       continue;
     }
-    if (!b || !b->trend) {
-      out << fmt::format("  {:<22} new: {} (no trend in the base run)\n", n.name, slope(*n.trend));
+    if (!r.base) {
+      out << fmt::format("  {:<22} new: {} (no trend in the base run)\n", r.series, slope(*r.now, unit));
       continue;
     }
-    const Trend& bt = *b->trend;
-    const Trend& nt = *n.trend;
-    // Regressed when the new interval lies entirely above the base interval:
-    // the difference cannot be the noise of either run.
-    bool regressed = nt.ci_low_per_h > bt.ci_high_per_h;
-    regressions += regressed;
-    out << fmt::format("  {:<22} {} -> {}  change {}/h{}\n", n.name, slope(bt), slope(nt),
-                       signed_value(nt.slope_per_h - bt.slope_per_h, unit), regressed ? "  REGRESSED" : "");
+    std::string mark = r.regressed     ? "  REGRESSED"
+                       : r.significant ? fmt::format("  (significant, but under the floor of {}/h)", format_value(r.floor, unit))
+                                       : "";
+    out << fmt::format("  {:<22} {} -> {}  change {}/h (p {:.2g}, level {:.2g}){}\n", r.series, slope(*r.base, unit),
+                       slope(*r.now, unit), signed_value(r.change, unit), r.p, r.alpha, mark);
   }
-  for (const auto& b : base->series)
-    if (series_kind(b.name) != SeriesKind::kCounter) {
-      bool found = false;
-      for (const auto& n : now->series) found = found || n.name == b.name;
-      if (!found) out << fmt::format("  {:<22} only in the base run\n", b.name);
-    }
-  out << (regressions ? fmt::format("soak: {} series regressed against the base run\n", regressions)
-                      : std::string("soak: no series regressed against the base run\n"));
-  return regressions ? 1 : 0;
+  out << (c.regressions ? fmt::format("soak: {} series regressed against the base run\n", c.regressions)
+                        : std::string("soak: no series regressed against the base run\n"));
+  return c.regressions ? 1 : 0;
 }
 
 }  // namespace soak

@@ -44,9 +44,12 @@ Result<int> check_command(const std::filesystem::path& dir, const CheckOptions& 
 /// verdict table; returns the exit code of the verdict (as check).
 Result<int> report_command(const std::filesystem::path& dir, std::ostream& out);
 
-/// `soak compare`: per-series slope base -> new from both summary.json files
-/// (a run without one is judged first). Returns 1 when some series regressed
-/// (its new slope interval lies entirely above the base interval), else 0.
+/// `soak compare`: slope base -> new of every series with a per-hour slope
+/// budget in the new run, from both summary.json files (a run without one is
+/// judged first). A series regressed when its slope rose significantly
+/// (Holm-Bonferroni over the compared series at 1 %) and by at least half
+/// its budget (analysis/compare.h). Returns 1 when some series regressed,
+/// else 0.
 Result<int> compare_command(const std::filesystem::path& base_dir, const std::filesystem::path& dir,
                             std::ostream& out);
 

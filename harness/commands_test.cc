@@ -136,8 +136,9 @@ TEST(ReportCommandTest, WritesSummaryAndReportsWithTheCheckExitCode) {
 TEST(CompareCommandTest, JudgesARunWithoutSummary) {
   TempDir dir;
   TempDir base;
-  make_run(dir, kMinimalRun);
-  make_run(base, kMinimalRun);
+  const char* run = R"({"schema": "soak.run/v1", "interval_s": 1.0, "budgets": ["rss=2MiB/h"]})";
+  make_run(dir, run);
+  make_run(base, run);
   std::ostringstream out;
   auto code = compare_command(base.path(), dir.path(), out);
   ASSERT_TRUE(code.ok()) << code.message();
@@ -164,6 +165,21 @@ Summary summary_with(double slope, double lo, double hi) {
   counter.trend->slope_per_h = 1e9;
   counter.trend->ci_low_per_h = 1e9;
   s.series.push_back(counter);
+  // An unbudgeted series whose slope jumps: not compared.
+  SeriesSummary threads;
+  threads.name = "threads";
+  threads.trend = Trend{};
+  threads.trend->slope_per_h = slope;
+  threads.trend->ci_low_per_h = lo;
+  threads.trend->ci_high_per_h = hi;
+  s.series.push_back(threads);
+  BudgetResult b;
+  b.spec = "rss=2MiB/h";
+  b.series = "rss_bytes";
+  b.kind = "slope";
+  b.per = "h";
+  b.limit = 2 * 1024 * 1024;
+  s.budgets.push_back(b);
   return s;
 }
 
@@ -187,11 +203,25 @@ TEST(CompareCommandTest, FlagsASlopeIntervalAboveTheBase) {
   ASSERT_TRUE(worse.ok());
   EXPECT_EQ(*worse, 1) << worse_out.str();
   EXPECT_THAT(worse_out.str(), HasSubstr("REGRESSED"));
-  EXPECT_THAT(worse_out.str(), ::testing::Not(HasSubstr("requests")));  // counters skipped
+  EXPECT_THAT(worse_out.str(), ::testing::Not(HasSubstr("requests")));  // unbudgeted series skipped
+  EXPECT_THAT(worse_out.str(), ::testing::Not(HasSubstr("threads")));
 
   auto missing = compare_command(dir / "base", dir / "nope", worse_out);
   ASSERT_FALSE(missing.ok());
   EXPECT_THAT(missing.message(), HasSubstr("nope"));
+}
+
+TEST(CompareCommandTest, APreciseButTrivialChangeDoesNotRegress) {
+  // +0.2 MB/h, resolved to +-1 kB/h by two long runs: significant, but under
+  // half the 2 MiB/h budget.
+  TempDir dir;
+  write_summary(dir / "base", summary_with(1e5, 0.99e5, 1.01e5));
+  write_summary(dir / "new", summary_with(3e5, 2.99e5, 3.01e5));
+  std::ostringstream out;
+  auto code = compare_command(dir / "base", dir / "new", out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  EXPECT_EQ(*code, 0) << out.str();
+  EXPECT_THAT(out.str(), HasSubstr("significant, but under the floor of 1.00 MiB/h"));
 }
 
 }  // namespace
