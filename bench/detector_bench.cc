@@ -1,7 +1,10 @@
-// Detector quality on the synthetic corpus (DETECTION.md 6): detection rate
-// by leak/budget ratio, false alarms on healthy shapes and at slope <=
-// budget, CI coverage, slope bias, the 0.9B-1.1B band, and time to detect
-// under --fail-fast (simulated looks). Prints tables; never gates CI.
+// Detector quality on the synthetic corpus (DETECTION.md 6, 7): detection
+// rate by leak/budget ratio, false alarms per healthy shape (truth on the
+// final regime) for one budget and family-wise for a run of 6 budgets,
+// detection of >= 5x leaks in a final regime covering >= 1/3 of the run,
+// the inconclusive share, CI coverage, slope bias, the 0.9B-1.1B band, and
+// time to detect under --fail-fast (simulated looks). Prints tables; never
+// gates CI.
 //
 //   build-*/detector_bench [cases=4000] [early_cases=400] [seed=1]
 #include <algorithm>
@@ -64,9 +67,13 @@ int main(int argc, char** argv) {
 
   std::map<double, Tally> by_ratio;          // linear leaks only
   std::map<std::string, Tally> by_shape;     // every shape
-  Tally healthy, leaks, band, coverage_all;
-  std::map<std::string, Tally> healthy_by_shape;
+  Tally healthy, healthy6, leaks, band, coverage_all;
+  std::map<std::string, Tally> healthy_by_shape, healthy6_by_shape, strong_by_shape;
   std::map<double, Tally> by_phi_healthy;
+  // A run with 6 slope budgets and nothing failing judges each at alpha / 6
+  // (Holm's first step): its family-wise false-alarm rate is
+  // 1 - (1 - p6)^6 <= 6 p6, with p6 the rate of one healthy series at alpha / 6.
+  const int kFamily = 6;
   for (const auto& c : corpus) {
     RunData d;
     d.run = {{"interval_s", c.params.interval_s}};
@@ -81,6 +88,21 @@ int main(int argc, char** argv) {
       healthy.add(b);
       healthy_by_shape[c.shape].add(b);
       by_phi_healthy[c.params.phi].add(b);
+      AnalysisOptions o6;
+      o6.confidence = 1 - (1 - conf) / kFamily;
+      Judgement j6 = judge_run(d, {budget}, o6);
+      healthy6.add(j6.budgets[0]);
+      healthy6_by_shape[c.shape].add(j6.budgets[0]);
+    }
+    // Detection where it is required: >= 5x the budget in a final regime
+    // covering >= 1/3 of the run.
+    if (c.leak && c.final_ratio >= 5 && c.final_share >= 1.0 / 3) {
+      Tally& t = strong_by_shape[c.shape];
+      t.add(b);
+      if (b.mds && *b.mds <= 5 * kBudget) {
+        ++t.mds_ok;
+        if (b.verdict == Verdict::kFail) ++t.mds_ok_fail;
+      }
     }
     if (c.shape == "linear") {
       Tally& t = by_ratio[c.ratio];
@@ -103,11 +125,12 @@ int main(int argc, char** argv) {
     }
   }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  auto family = [&](const Tally& t) { return t.n ? 100.0 * (1 - std::pow(1 - double(t.fail) / t.n, kFamily)) : 0.0; };
 
   std::printf("corpus: %zu cases, seed %llu, budget 2 MiB/h, confidence %.2f (%.1f s, %.1f ms/case)\n\n", cases,
               static_cast<unsigned long long>(seed), conf, secs, 1000 * secs / cases);
   std::printf("Linear leaks by ratio r/B (truth: slope = r*B)\n");
-  std::printf("| r/B | n | fail %% | pass %% | inconclusive %% | fail %% where MDS<5B | 99%% CI coverage %% | median bias (x B) |\n");
+  std::printf("| r/B | n | fail %% | pass %% | inconclusive %% | fail %% where MDS<5B | CI coverage %% | median bias (x B) |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (auto& [r, t] : by_ratio)
     std::printf("| %s | %d | %.1f | %.1f | %.1f | %.1f (n=%d) | %.1f | %+.3f |\n", ratio_name(r).c_str(), t.n,
@@ -115,23 +138,45 @@ int main(int argc, char** argv) {
                 pct(t.covered, t.cov_n), med(t.rel_err));
   std::printf("\nBand 0.9B-1.1B: n=%d fail %.1f%% pass %.1f%% inconclusive %.1f%%\n", band.n, pct(band.fail, band.n),
               pct(band.pass, band.n), pct(band.inc, band.n));
-  std::printf("Coverage of the 99%% interval, all linear: %.1f%% (n=%d); median bias %+.4f B\n",
+  std::printf("Coverage of the interval, all linear: %.1f%% (n=%d); median bias %+.4f B\n",
               pct(coverage_all.covered, coverage_all.cov_n), coverage_all.cov_n, med(coverage_all.rel_err));
 
-  std::printf("\nBy shape (healthy = mean post-warm-up slope <= budget)\n");
+  std::printf("\nBy shape, all cases\n");
   std::printf("| shape | n | fail %% | pass %% | inconclusive %% |\n|---|---|---|---|---|\n");
   for (auto& [s, t] : by_shape)
     std::printf("| %s | %d | %.2f | %.1f | %.1f |\n", s.c_str(), t.n, pct(t.fail, t.n), pct(t.pass, t.n),
                 pct(t.inc, t.n));
-  std::printf("\nHealthy cases only, by shape\n| shape | n | false alarm %% | pass %% | inconclusive %% |\n|---|---|---|---|---|\n");
-  for (auto& [s, t] : healthy_by_shape)
-    std::printf("| %s | %d | %.2f | %.1f | %.1f |\n", s.c_str(), t.n, pct(t.fail, t.n), pct(t.pass, t.n),
-                pct(t.inc, t.n));
-  std::printf("\nLeaks (any shape, both slopes > budget): %d, detected %.1f%%\n", leaks.n, pct(leaks.fail, leaks.n));
-  std::printf("\nFalse alarms on all healthy cases: %d / %d = %.2f%% (alpha = 1%%)\n", healthy.fail, healthy.n,
-              pct(healthy.fail, healthy.n));
+  std::printf("\nHealthy cases (final regime <= budget), by shape; false alarms of one budget at alpha = 1 %%, and\n"
+              "family-wise over a run of %d such budgets (Holm: each at alpha/%d)\n", kFamily, kFamily);
+  std::printf("| shape | n | false alarm %% (1 budget) | false alarm %% (%d budgets, family-wise) | pass %% | inconclusive %% |\n"
+              "|---|---|---|---|---|---|\n", kFamily);
+  for (auto& [s, t] : healthy_by_shape) {
+    const Tally& t6 = healthy6_by_shape[s];
+    std::printf("| %s | %d | %.2f | %.2f | %.1f | %.1f |\n", s.c_str(), t.n, pct(t.fail, t.n), family(t6),
+                pct(t.pass, t.n), pct(t.inc, t.n));
+  }
+  std::printf("\nLeaks of >= 5x the budget in a final regime covering >= 1/3 of the run, by shape\n");
+  std::printf("| shape | n | detected %% | detected %% where MDS <= 5B |\n|---|---|---|---|\n");
+  Tally strong_all;
+  int strong_mds = 0, strong_mds_fail = 0;
+  for (auto& [s, t] : strong_by_shape) {
+    std::printf("| %s | %d | %.1f | %.1f (n=%d) |\n", s.c_str(), t.n, pct(t.fail, t.n), pct(t.mds_ok_fail, t.mds_ok),
+                t.mds_ok);
+    strong_all.n += t.n;
+    strong_all.fail += t.fail;
+    strong_mds += t.mds_ok;
+    strong_mds_fail += t.mds_ok_fail;
+  }
+  std::printf("| all | %d | %.1f | %.1f (n=%d) |\n", strong_all.n, pct(strong_all.fail, strong_all.n),
+              pct(strong_mds_fail, strong_mds), strong_mds);
+  std::printf("\nLeaks (any shape, final regime > budget): %d, detected %.1f%%\n", leaks.n, pct(leaks.fail, leaks.n));
+  std::printf("\nFalse alarms on all healthy cases: %d / %d = %.2f%% (alpha = 1%%); at alpha/%d: %d / %d, "
+              "family-wise over %d budgets %.2f%%\n",
+              healthy.fail, healthy.n, pct(healthy.fail, healthy.n), kFamily, healthy6.fail, healthy6.n, kFamily,
+              family(healthy6));
   for (auto& [phi, t] : by_phi_healthy)
     std::printf("  phi %.2f: %d / %d = %.2f%%\n", phi, t.fail, t.n, pct(t.fail, t.n));
+  std::printf("Inconclusive on healthy cases: %.1f%%\n", pct(healthy.inc, healthy.n));
 
   // Fail-fast: K = 12 looks at k/K of the run, Pocock alpha spending.
   const int K = 12;
