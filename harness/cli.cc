@@ -20,7 +20,8 @@ namespace {
 // every message has the same shape: --flag "text": reason.
 struct RunFlags {
   std::string config, duration, warmup, interval, out, ready, ready_timeout, rate, connections,
-      go, metrics, style, confidence, pss_interval, go_interval, metrics_interval, log_limit, cwd;
+      go, metrics, style, confidence, pss_interval, go_interval, metrics_interval, log_limit, cwd,
+      native_heap;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
   std::string history, build;
@@ -163,6 +164,11 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     c.go_url = f.go;
   }
   if (f.gctrace) c.gctrace = true;
+  if (given("--native-heap")) {
+    auto m = parse_native_heap_mode(f.native_heap);
+    if (!m) return flag_error("--native-heap", f.native_heap, m.message());
+    c.native_heap.mode = *m;
+  }
   if (given("--metrics")) {
     if (!f.metrics.starts_with("http://") && !f.metrics.starts_with("https://"))
       return flag_error("--metrics", f.metrics, "expected a URL, e.g. http://127.0.0.1:8080/metrics");
@@ -244,6 +250,9 @@ void add_run_options(CLI::App& run, RunFlags& f) {
   run.add_option("--go", f.go, "base URL of the SUT's Go debug endpoints")->type_name("URL");
   run.add_flag("--gctrace", f.gctrace, "set GODEBUG=gctrace=1 for the SUT and parse its stderr");
   run.add_option("--metrics", f.metrics, "scrape a Prometheus text endpoint of the SUT")->type_name("URL");
+  run.add_option("--native-heap", f.native_heap,
+                 "preload soak's allocation shim into a native SUT: auto, on or off [auto: dynamically linked, not Go]")
+      ->type_name("MODE");
   run.add_option("--go-interval", f.go_interval, "interval of the --go probe (pprof stops the world) [max(--interval, 5s)]")
       ->type_name("D");
   run.add_option("--metrics-interval", f.metrics_interval, "interval of the --metrics scrape [--interval]")

@@ -175,7 +175,7 @@ Status apply_workloads(const json& w, RunConfig& c) {
 
 Status apply_probes(const json& p, RunConfig& c) {
   if (!p.is_object()) return wrong_type("probes", "an object", p);
-  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "metrics_interval"}));
+  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "metrics_interval", "native_heap"}));
   if (auto it = p.find("go"); it != p.end()) {
     auto s = get_url(*it, "probes.go");
     if (!s) return s.error();
@@ -190,6 +190,12 @@ Status apply_probes(const json& p, RunConfig& c) {
     auto s = get_url(*it, "probes.metrics");
     if (!s) return s.error();
     c.metrics_url = *s;
+  }
+  if (auto it = p.find("native_heap"); it != p.end()) {
+    if (!it->is_string()) return wrong_type("probes.native_heap", "a string (auto, on or off)", *it);
+    auto m = parse_native_heap_mode(it->get<std::string>());
+    if (!m) return make_error(fmt::format("probes.native_heap \"{}\": {}", it->get<std::string>(), m.message()));
+    c.native_heap.mode = *m;
   }
   SOAK_TRY(take_duration(p, "go_interval", "probes.go_interval", "5s", c.go_interval));
   SOAK_TRY(take_duration(p, "metrics_interval", "probes.metrics_interval", "1s", c.metrics_interval));
@@ -408,7 +414,9 @@ json config_to_json(const RunConfig& c) {
            {"log_limit", c.sut_log_limit_bytes}};
   if (!c.command.empty()) sut["command"] = c.command;  // none: a service soak does not launch
   if (c.ready) sut["ready"] = c.ready->text;
-  json probes{{"gctrace", c.gctrace}, {"pss_interval", exact_duration(c.pss_interval)}};
+  json probes{{"gctrace", c.gctrace},
+              {"pss_interval", exact_duration(c.pss_interval)},
+              {"native_heap", to_string(c.native_heap.mode)}};
   if (c.go_url) probes["go"] = *c.go_url;
   if (c.metrics_url) probes["metrics"] = *c.metrics_url;
   if (c.go_interval) probes["go_interval"] = exact_duration(*c.go_interval);
@@ -451,6 +459,7 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.go_interval = config.go_interval;
   po.metrics_interval = config.metrics_interval;
   po.local_sut = !config.command.empty();
+  if (config.native_heap.shim) po.native_heap_dir = config.out / "heap";
   return po;
 }
 

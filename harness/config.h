@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "common/units.h"
 #include "harness/history.h"
+#include "harness/native_heap.h"
 #include "probes/registry.h"
 #include "workloads/workload.h"
 
@@ -67,6 +68,7 @@ struct RunConfig {
   std::optional<std::string> metrics_url;
   std::optional<Duration> go_interval;       // empty: GoProbe::default_interval
   std::optional<Duration> metrics_interval;  // empty: interval
+  NativeHeapPlan native_heap;                // --native-heap / probes.native_heap; resolved by validation
   // provenance
   std::optional<std::filesystem::path> config_file;
   nlohmann::json resolved;  // the configuration as JSON for run.json

@@ -25,6 +25,7 @@
 #include "harness/early_looks.h"
 #include "harness/launcher.h"
 #include "harness/log_capture.h"
+#include "harness/native_heap.h"
 #include "harness/progress.h"
 #include "harness/readiness.h"
 #include "harness/remote_watch.h"
@@ -107,6 +108,7 @@ nlohmann::json run_json(const RunConfig& c) {
   j["confidence"] = c.confidence;
   j["fail_fast"] = c.fail_fast;
   j["config"] = c.resolved.is_null() ? nlohmann::json::object() : c.resolved;
+  j["native_heap"] = native_heap_json(c.native_heap);
   return j;
 }
 
@@ -266,6 +268,8 @@ bool Run::launch() {
   spec.cwd = config_.cwd;
   spec.env = config_.env;
   if (config_.gctrace) merge_gctrace(spec.env);
+  if (auto st = add_native_heap_env(config_.native_heap, dir_->path() / "heap", spec.env); !st)
+    warnings_.push_back("--native-heap: " + st.message());
   oom_before_ = read_oom_kill_count();
   dir_->set_launch_time(clock_.now());
   auto child = launch_sut(spec);
@@ -430,6 +434,10 @@ std::optional<int> Run::prepare() {
   }
   if (auto st = dir_->write_run_json(run_json(config_)); !st) return setup_error(st.message(), exit_code::kInternal);
 
+  if (!config_.native_heap.note.empty()) {
+    warnings_.push_back(config_.native_heap.note);
+    std::fprintf(stderr, "soak: warning: %s\n", config_.native_heap.note.c_str());
+  }
   signals_ = std::make_unique<SignalWatcher>();
   progress_ = std::make_unique<Progress>(config_.style, stderr, ::isatty(2) != 0);
   auto ready = readiness_spec(config_);

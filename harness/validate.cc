@@ -205,6 +205,7 @@ Status validate_run_config(RunConfig& config) {
   SOAK_TRY(check_sut(config));
   SOAK_TRY(check_out(config));
   if (config.history) SOAK_TRY(check_history_file(config.history->file));
+  SOAK_TRY(resolve_native_heap(config));
   auto producible = producible_series(config);
   if (!producible) return producible.error();
   SOAK_TRY(check_budgets(config, *producible));

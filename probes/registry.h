@@ -1,6 +1,7 @@
 // Builds the probes a run asks for.
 #pragma once
 
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ struct ProbeOptions {
   /// no process probe, and --metrics maps client_golang's process_* metrics
   /// onto rss_bytes, fds, threads.
   bool local_sut = true;
+  /// The directory where the allocation shim preloaded into the SUT
+  /// publishes its pages (RUN_DIR/heap); empty = no native heap probe.
+  std::optional<std::filesystem::path> native_heap_dir;
 };
 
 /// Every probe for these options, the process probe first (when the SUT is

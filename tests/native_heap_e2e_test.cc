@@ -1,0 +1,150 @@
+// End-to-end: the native example (examples/native/leaky_server), unchanged
+// and not rebuilt, soaked with the allocation shim soak preloads by default
+// (--native-heap auto). The soaks run once, in parallel, in a fixture shared
+// by the cases (one ctest entry, NativeHeapE2E): about 35 s in all.
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+using ::testing::HasSubstr;
+
+fs::path leaky_server() { return testing::build_dir() / "examples" / "native" / "leaky_server"; }
+fs::path go_example() { return testing::build_dir() / "examples" / "go" / "soak-go-example"; }
+
+struct Outcome {
+  testing::CommandResult cmd;
+  json summary, run;
+  fs::path dir;
+};
+
+json read_json(const fs::path& p) {
+  std::ifstream f(p);
+  if (!f) return json();
+  return json::parse(f, nullptr, false);
+}
+
+// A 30 s soak of leaky_server with the given server flags under 50 req/s,
+// budget heap=1MiB/h (the defaults a new user gets otherwise).
+Outcome soak_native(const std::vector<std::string>& server_flags, const fs::path& out) {
+  int port = testing::free_port();
+  std::string base = "http://127.0.0.1:" + std::to_string(port);
+  std::vector<std::string> argv = {testing::soak_binary().string(), "run", "--duration", "30s", "--out", out.string(),
+                                   "--style", "none", "--ready", base + "/healthz", "--workload", base + "/api",
+                                   "--rate", "50", "--budget", "heap=1MiB/h", "--", leaky_server().string(),
+                                   "--port", std::to_string(port)};
+  argv.insert(argv.end(), server_flags.begin(), server_flags.end());
+  Outcome o;
+  o.cmd = testing::run_command(argv, 120);
+  o.summary = read_json(out / "summary.json");
+  o.run = read_json(out / "run.json");
+  o.dir = out;
+  return o;
+}
+
+const json* budget_of(const json& summary, const std::string& spec) {
+  if (!summary.is_object() || !summary.contains("budgets")) return nullptr;
+  for (const auto& b : summary["budgets"])
+    if (b.value("spec", "") == spec) return &b;
+  return nullptr;
+}
+
+std::string describe(const Outcome& o) {
+  return "exit " + std::to_string(o.cmd.exit_code) + "\nstdout: " + o.cmd.out + "\nstderr: " + o.cmd.err +
+         "\nsummary: " + o.summary.dump(1).substr(0, 4000);
+}
+
+class NativeHeapE2E : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    root_ = new testing::TempDir();
+    const std::map<std::string, std::vector<std::string>> cases = {
+        // 4 KiB per request: 50 req/s leak ~700 MiB/h, far over the budget.
+        {"leak", {"--leak", "memory", "--leak-bytes", "4096"}},
+        {"healthy", {"--leak", "none"}},
+    };
+    outcomes_ = new std::map<std::string, Outcome>();
+    std::mutex mu;
+    std::vector<std::thread> pool;
+    for (const auto& [name, flags] : cases)
+      pool.emplace_back([&, name = name, flags = flags] {
+        Outcome o = soak_native(flags, root_->path() / name);
+        std::lock_guard lock(mu);
+        (*outcomes_)[name] = std::move(o);
+      });
+    for (auto& t : pool) t.join();
+  }
+  static void TearDownTestSuite() {
+    delete outcomes_;
+    delete root_;
+  }
+  static const Outcome& outcome(const std::string& name) { return outcomes_->at(name); }
+
+  static testing::TempDir* root_;
+  static std::map<std::string, Outcome>* outcomes_;
+};
+testing::TempDir* NativeHeapE2E::root_ = nullptr;
+std::map<std::string, Outcome>* NativeHeapE2E::outcomes_ = nullptr;
+
+TEST_F(NativeHeapE2E, AMallocLeakFailsOnHeapBytes) {
+  const Outcome& o = outcome("leak");
+  ASSERT_EQ(o.cmd.exit_code, 1) << describe(o);
+  const json* b = budget_of(o.summary, "heap=1MiB/h");
+  ASSERT_NE(b, nullptr) << describe(o);
+  EXPECT_EQ((*b)["series"], "heap_bytes");
+  EXPECT_EQ((*b)["verdict"], "fail");
+  // 50 req/s * 4 KiB (usable 4104 B) ~ 700 MiB/h.
+  EXPECT_GT((*b)["observed"].get<double>(), 300.0 * 1048576) << describe(o);
+  EXPECT_EQ(o.run["native_heap"]["active"], true);
+  EXPECT_EQ(o.run["native_heap"]["sample_interval_bytes"], 16384);  // 1 MiB/h over 27 s: the minimum
+}
+
+TEST_F(NativeHeapE2E, HealthyChurnPassesOnHeap) {
+  const Outcome& o = outcome("healthy");
+  ASSERT_EQ(o.cmd.exit_code, 0) << describe(o);
+  const json* b = budget_of(o.summary, "heap=1MiB/h");
+  ASSERT_NE(b, nullptr) << describe(o);
+  EXPECT_EQ((*b)["series"], "heap_bytes");
+  EXPECT_EQ((*b)["verdict"], "pass") << describe(o);
+  bool has_allocs = false;
+  for (const auto& s : o.summary["series"]) has_allocs = has_allocs || s["name"] == "heap_allocs";
+  EXPECT_TRUE(has_allocs);
+}
+
+TEST(NativeHeapGo, TheGoExampleRunsUnderAutoAndIsRefusedUnderOn) {
+  testing::TempDir tmp;
+  int port = testing::free_port();
+  std::string addr = "127.0.0.1:" + std::to_string(port);
+  auto on = testing::run_command({testing::soak_binary().string(), "run", "--duration", "5s", "--native-heap", "on",
+                                  "--out", (tmp / "on").string(), "--", go_example().string(), "--addr", addr},
+                                 60);
+  EXPECT_EQ(on.exit_code, 2) << on.err;
+  EXPECT_THAT(on.err, HasSubstr("is a Go program"));
+  EXPECT_FALSE(fs::exists(tmp / "on"));
+
+  auto run = testing::run_command({testing::soak_binary().string(), "run", "--duration", "5s", "--style", "none",
+                                   "--ready", "http://" + addr + "/healthz", "--budget", "heap=100MiB/h", "--out",
+                                   (tmp / "auto").string(), "--", go_example().string(), "--addr", addr},
+                                  60);
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.err, HasSubstr("no allocation shim"));
+  json summary = read_json(tmp / "auto" / "summary.json");
+  const json* b = budget_of(summary, "heap=100MiB/h");
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ((*b)["series"], "rss_anon_bytes");  // the fall-back, as before
+  EXPECT_EQ(read_json(tmp / "auto" / "run.json")["native_heap"]["active"], false);
+}
+
+}  // namespace
+}  // namespace soak
