@@ -300,6 +300,10 @@ FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const 
   AnalysisOptions ao;
   ao.confidence = config.confidence;
   ao.end_s = window;
+  // Bonferroni across instances (Holm then splits each share over the
+  // instance's budgets): a healthy fleet of any size fails with probability
+  // at most 1 - confidence, as one run does.
+  if (!instances.empty()) ao.fail_alpha = (1 - config.confidence) / static_cast<double>(instances.size());
   SummaryFacts facts;
   facts.duration_s = window;
   facts.interval_s = source.step_s;
@@ -321,9 +325,12 @@ FleetSummary judge_fleet(const std::vector<FleetInstanceData>& instances, const 
     for (const auto& i : fs.instances)
       for (const auto& s : i.summary.series)
         if (s.name == name && s.trend)
+          // The fit's own standard error; runs judged before it was recorded
+          // give only an interval (two-sided when no budget judged the series).
           slopes.push_back({i.name, s.trend->slope_per_h,
-                            analysis::se_from_interval(s.trend->ci_low_per_h, s.trend->ci_high_per_h,
-                                                       config.confidence)});
+                            s.trend->se_per_h ? *s.trend->se_per_h
+                                              : analysis::se_from_interval(s.trend->ci_low_per_h,
+                                                                           s.trend->ci_high_per_h, config.confidence)});
     for (const auto& o : analysis::find_slope_outliers(slopes)) {
       FleetOutlier fo{o.instance, name, o.slope_per_h, o.fleet_median_per_h, o.fleet_mad_per_h, o.z, true};
       for (const auto& i : fs.instances)
