@@ -70,7 +70,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // Warm-up.
   const double min_end = o.start_s + o.min_warmup_share * span;
   if (o.warmup_s) {
-    r.warmup_end_s = o.start_s + *o.warmup_s;
+    r.warmup_end_s = std::max(o.start_s, *o.warmup_s);  // seconds since launch, like every t
   } else {
     WarmupResult w = detect_warmup(all.t, all.v, min_end, o.start_s + 0.6 * span);
     r.warmup_end_s = w.end_s;

@@ -17,7 +17,7 @@ namespace soak::analysis {
 
 struct SeriesTrendOptions {
   double confidence = 0.99;
-  std::optional<double> warmup_s;  // fixed; empty = auto
+  std::optional<double> warmup_s;  // fixed end of warm-up, seconds since launch; empty = auto
   double min_warmup_share = 0.10;
   double start_s = 0;               // run start (first sample of the run)
   double end_s = 0;                 // run end

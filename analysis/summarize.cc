@@ -321,7 +321,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
   if (options.warmup_s) {
     j.warmup_s = *options.warmup_s;
   } else if (main_series && trends.count(*main_series)) {
-    j.warmup_s = trends.at(*main_series).warmup_end_s - start;
+    j.warmup_s = trends.at(*main_series).warmup_end_s;
   }
   for (const auto& [name, tr] : trends)
     if (tr.saturating) j.warnings.push_back(fmt::format("{}: {}", name, tr.trend.note));

@@ -14,7 +14,10 @@ namespace soak {
 
 struct AnalysisOptions {
   double confidence = 0.99;            // one-sided test level for budgets
-  std::optional<double> warmup_s;      // fixed warm-up; empty = auto (DETECTION.md 3)
+  /// Fixed end of warm-up in seconds since launch, the clock of every t in
+  /// the run directory (`soak run`/`soak check`: the ready time + --warmup);
+  /// empty = auto (DETECTION.md 3).
+  std::optional<double> warmup_s;
   double min_warmup_share = 0.10;      // at least this share of the run is warm-up
   std::optional<double> end_s;         // run end (s since launch); default: last sample
   /// The family-wise false-alarm level of this judgement's fails, split
@@ -27,7 +30,7 @@ struct AnalysisOptions {
 struct Judgement {
   std::vector<SeriesSummary> series;   // every series in the data, with trend when fit
   std::vector<BudgetResult> budgets;   // one per budget, in order
-  std::optional<double> warmup_s;      // the warm-up actually used (of the main series)
+  std::optional<double> warmup_s;      // end of the warm-up used (of the main series), s since launch
   std::vector<std::string> warnings;
 };
 

@@ -207,7 +207,29 @@ TEST(JudgeRun, FixedWarmupIsUsed) {
   o.warmup_s = 300;
   Judgement j = judge_run(d, {budget("rss=2MiB/h")}, o);
   EXPECT_DOUBLE_EQ(*j.warmup_s, 300);
-  EXPECT_NEAR(j.series[0].trend->warmup_end_s, 301, 1e-9);  // first sample at t = 1
+  EXPECT_NEAR(j.series[0].trend->warmup_end_s, 300, 1e-9);
+}
+
+TEST(JudgeRun, WarmupEndIsOnTheRunClockWhereverTheFirstSampleIs) {
+  // One definition: a fixed warm-up ends at AnalysisOptions::warmup_s,
+  // seconds since launch (the clock of every t in the run directory), not
+  // that long after the first sample. Here the first sample comes at 60 s.
+  SeriesData s{"rss_bytes", {}, {}};
+  for (double t = 60; t <= 3600; t += 1) {
+    s.t.push_back(t);
+    s.v.push_back(100 * kMiB + std::fmod(t, 7) * 1024);
+  }
+  AnalysisOptions o;
+  o.warmup_s = 400;
+  Judgement j = judge_run(run_with({s}), {budget("rss=2MiB/h")}, o);
+  ASSERT_TRUE(j.series[0].trend);
+  EXPECT_DOUBLE_EQ(j.series[0].trend->warmup_end_s, 400);
+  EXPECT_DOUBLE_EQ(*j.warmup_s, 400);
+  // Auto: the summary's warm-up is where the fit starts, on the same clock.
+  Judgement a = judge_run(run_with({s}), {budget("rss=2MiB/h")}, AnalysisOptions{});
+  ASSERT_TRUE(a.series[0].trend && a.warmup_s);
+  EXPECT_DOUBLE_EQ(*a.warmup_s, a.series[0].trend->warmup_end_s);
+  EXPECT_GE(*a.warmup_s, 60 + 0.1 * (3600 - 60) - 1e-9);
 }
 
 TEST(JudgeRun, CountsUseTiesAndZeroBudget) {

@@ -9,6 +9,7 @@
 #include "analysis/summarize.h"
 #include "common/series.h"
 #include "common/units.h"
+#include "harness/early_looks.h"
 #include "harness/verdict.h"
 #include "probes/culprits.h"
 #include "reports/reports.h"
@@ -81,6 +82,8 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   AnalysisOptions ao;
   if (options.confidence) ao.confidence = *options.confidence;
   else if (auto it = run.find("confidence"); it != run.end() && it->is_number()) ao.confidence = it->get<double>();
+  // --fail-fast: the end is the last look; the early looks spent the rest.
+  ao.confidence = final_look_confidence(*data, ao.confidence);
   // run.json "warmup" counts from readiness (as --warmup does); the analysis
   // wants seconds since launch, like `soak run` gives it.
   if (auto it = run.find("warmup"); it != run.end() && it->is_number()) {

@@ -3,16 +3,52 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/early.h"
+
 namespace soak {
 
-LookPlan plan_looks(Duration duration) {
-  double total = to_seconds(duration);
+LookPlan plan_looks(Duration duration, std::optional<Duration> warmup) {
+  const double total = to_seconds(duration);
   if (total <= 0) return {};
   LookPlan p;
-  p.every_s = std::max(std::min(60.0, total / 4), total / 20);
-  // Looks strictly before the end (tolerate rounding of total/every).
-  p.planned = static_cast<int>(std::ceil(total / p.every_s - 1e-9)) - 1;
+  p.warmup_s = warmup ? std::clamp(to_seconds(*warmup), 0.0, total) : kAutoWarmupShare * total;
+  const double window = total - p.warmup_s;
+  if (window <= 0) return p;  // no looks
+  p.every_s = std::max(std::min(60.0, window / 4), window / 20);
+  // The last look is the end (tolerate rounding of window/every).
+  p.planned = static_cast<int>(std::ceil(window / p.every_s - 1e-9));
   return p;
+}
+
+AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std::optional<Duration> warmup,
+                             double ready_s, double first_sample_s, double now_s) {
+  AnalysisOptions o;
+  o.confidence = early_look_confidence(k, plan.planned, confidence);
+  o.end_s = now_s;
+  if (warmup) {
+    o.warmup_s = ready_s + to_seconds(*warmup);
+  } else {
+    // min_warmup_share is a share of the data so far: make the floor the
+    // floor as the final judgement's 10 % of the whole run (give or
+    // take the time to ready).
+    const double span = now_s - first_sample_s;
+    const double floor_s = ready_s + plan.warmup_s;
+    if (span > 0) o.min_warmup_share = std::clamp((floor_s - first_sample_s) / span, o.min_warmup_share, 1.0);
+  }
+  return o;
+}
+
+double final_look_confidence(const RunData& data, double confidence) {
+  const double alpha = std::clamp(1.0 - confidence, 0.0, 1.0);
+  double spent = 0;
+  for (const auto& e : data.events) {
+    if (e.event != "early_look") continue;
+    auto it = e.fields.find("confidence");
+    if (it != e.fields.end() && it->is_number()) spent += std::clamp(1.0 - it->get<double>(), 0.0, 1.0);
+  }
+  if (spent <= 0) return confidence;
+  // Never a level so small that a quantile overflows (as early_look_confidence).
+  return 1.0 - std::max(alpha - spent, 1e-12);
 }
 
 }  // namespace soak

@@ -1,20 +1,48 @@
-// When --fail-fast looks at the data during a run.
+// When --fail-fast looks at the data during a run, at what level, and what
+// the final judgement has left (DETECTION.md section 4, docs/run.md).
 #pragma once
 
+#include <optional>
+
+#include "analysis/summarize.h"
+#include "common/run_data.h"
 #include "common/units.h"
 
 namespace soak {
 
+/// The looks of a --fail-fast run, on the clock "seconds after ready".
+/// No look comes before warm-up has ended, and the end of the run is the
+/// last look of the alpha-spending plan: the early looks plus the final
+/// judgement spend 1 - confidence together.
 struct LookPlan {
-  double every_s = 0;  // a look every this many seconds after ready
-  int planned = 0;     // K in early_look_confidence(k, K, confidence)
+  double warmup_s = 0;  // looks start after this: --warmup, or under auto the 10 % floor
+  double every_s = 0;   // one look every this many seconds after warmup_s
+  int planned = 0;      // K, the final judgement at the end included (0: no looks)
+  /// Seconds after ready of look k (1-based); look K is the end of the run.
+  double at_s(int k) const { return warmup_s + k * every_s; }
 };
 
-/// Looks every max(min(60 s, duration/4), duration/20): at most 20 looks in
-/// a long run (each costs a full judge_run and a share of the false-alarm
-/// budget), a minute apart in mid-length runs, and still 4 in a short one.
-/// The last look falls at the end of the run, where the final verdict
-/// decides anyway, so it is not planned.
-LookPlan plan_looks(Duration duration);
+/// The auto warm-up floor: the profile baseline and the earliest end of warm-up.
+inline constexpr double kAutoWarmupShare = 0.10;
+
+/// Looks over the post-warm-up window w = duration - warm-up (the fixed
+/// `warmup`, or 10 % of `duration` under auto): one every
+/// max(min(60 s, w/4), w/20), the last at the end: at most 20 in a long
+/// run, a minute apart in mid-length ones, 4 in a short one.
+LookPlan plan_looks(Duration duration, std::optional<Duration> warmup);
+
+/// AnalysisOptions of early look k (1-based, k < plan.planned) at `now_s`
+/// (seconds since launch) for a run ready at `ready_s` whose samples begin at
+/// `first_sample_s`: level early_look_confidence(k, K, confidence); a fixed
+/// warm-up ends at ready + --warmup, as in the final judgement; under auto
+/// the analysis chooses, but not before the floor plan.warmup_s.
+AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std::optional<Duration> warmup,
+                             double ready_s, double first_sample_s, double now_s);
+
+/// Confidence of a run's final judgement: 1 - (alpha - what the early looks
+/// spent), alpha = 1 - `confidence`; the looks are the `early_look` events
+/// (field `confidence`) of `data`. Without looks, `confidence`. `soak run`
+/// and `soak check` both use it, so they agree.
+double final_look_confidence(const RunData& data, double confidence);
 
 }  // namespace soak

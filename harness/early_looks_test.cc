@@ -2,28 +2,95 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/early.h"
+
 namespace soak {
 namespace {
 
 using namespace std::chrono_literals;
 
-TEST(EarlyLooksTest, LongRunsLookTwentyTimesAtMost) {
-  LookPlan p = plan_looks(2h);
-  EXPECT_DOUBLE_EQ(p.every_s, 360.0);
-  EXPECT_EQ(p.planned, 19);
+TEST(EarlyLooksTest, LongRunsLookTwentyTimesAtMostTheEndIncluded) {
+  // Auto: the window is 90 % of 2 h = 6480 s; a look every 324 s.
+  LookPlan p = plan_looks(2h, std::nullopt);
+  EXPECT_DOUBLE_EQ(p.warmup_s, 720.0);
+  EXPECT_DOUBLE_EQ(p.every_s, 324.0);
+  EXPECT_EQ(p.planned, 20);
+  EXPECT_DOUBLE_EQ(p.at_s(p.planned), 7200.0);  // the last look is the end
 }
 
-TEST(EarlyLooksTest, MidLengthRunsLookEveryMinute) {
-  LookPlan p = plan_looks(10min);
+TEST(EarlyLooksTest, MidLengthRunsLookEveryMinuteAfterAFixedWarmup) {
+  LookPlan p = plan_looks(10min, 60s);
+  EXPECT_DOUBLE_EQ(p.warmup_s, 60.0);
   EXPECT_DOUBLE_EQ(p.every_s, 60.0);
   EXPECT_EQ(p.planned, 9);
+  EXPECT_DOUBLE_EQ(p.at_s(1), 120.0);
+  EXPECT_DOUBLE_EQ(p.at_s(9), 600.0);
+}
+
+TEST(EarlyLooksTest, NoLookBeforeAFixedWarmupLongerThanTheOldFirstLook) {
+  // A 2-minute run with a 90 s warm-up: the old plan looked at 30 s, inside
+  // the warm-up. Now every look is after it.
+  LookPlan p = plan_looks(2min, 90s);
+  EXPECT_DOUBLE_EQ(p.warmup_s, 90.0);
+  EXPECT_EQ(p.planned, 4);
+  EXPECT_DOUBLE_EQ(p.every_s, 7.5);
+  for (int k = 1; k <= p.planned; ++k) EXPECT_GT(p.at_s(k), 90.0) << k;
+  EXPECT_DOUBLE_EQ(p.at_s(p.planned), 120.0);
 }
 
 TEST(EarlyLooksTest, ShortRunsStillLookThreeTimesBeforeTheEnd) {
-  LookPlan p = plan_looks(8s);
-  EXPECT_DOUBLE_EQ(p.every_s, 2.0);
-  EXPECT_EQ(p.planned, 3);
-  EXPECT_EQ(plan_looks(0s).planned, 0);
+  LookPlan p = plan_looks(10s, std::nullopt);
+  EXPECT_DOUBLE_EQ(p.warmup_s, 1.0);
+  EXPECT_DOUBLE_EQ(p.every_s, 2.25);
+  EXPECT_EQ(p.planned, 4);
+  EXPECT_EQ(plan_looks(0s, std::nullopt).planned, 0);
+  LookPlan all_warmup = plan_looks(10s, 10s);
+  EXPECT_EQ(all_warmup.planned, 0);
+  EXPECT_DOUBLE_EQ(all_warmup.warmup_s, 10.0);  // still where warm-up ends
+}
+
+TEST(EarlyLooksTest, LookOptionsKeepTheWarmupOfTheFinalJudgement) {
+  LookPlan p = plan_looks(2min, 90s);
+  // Fixed: ends at ready + --warmup, never auto on partial data.
+  AnalysisOptions f = look_options(p, 1, 0.99, 90s, /*ready_s=*/2.0, /*first=*/0.1, /*now=*/99.6);
+  ASSERT_TRUE(f.warmup_s);
+  EXPECT_DOUBLE_EQ(*f.warmup_s, 92.0);
+  EXPECT_DOUBLE_EQ(*f.end_s, 99.6);
+  EXPECT_DOUBLE_EQ(f.confidence, early_look_confidence(1, 4, 0.99));
+  // Auto: the analysis chooses, not before ready + 10 % of the run.
+  LookPlan a = plan_looks(100s, std::nullopt);
+  AnalysisOptions o = look_options(a, 1, 0.99, std::nullopt, 2.0, 0.0, 40.0);
+  EXPECT_FALSE(o.warmup_s);
+  EXPECT_DOUBLE_EQ(o.min_warmup_share, 12.0 / 40.0);
+  // Late in the run the 10 % of the data so far is the larger floor.
+  AnalysisOptions late = look_options(a, 3, 0.99, std::nullopt, 2.0, 0.0, 200.0);
+  EXPECT_DOUBLE_EQ(late.min_warmup_share, 0.10);
+}
+
+RunData with_looks(const std::vector<double>& confidences) {
+  RunData d;
+  std::string text;
+  int k = 0;
+  for (double c : confidences)
+    text += nlohmann::json{{"t", 10.0 * ++k}, {"event", "early_look"}, {"look", k}, {"confidence", c}}.dump() + "\n";
+  EXPECT_TRUE(parse_events(text, "events.jsonl", d).ok());
+  return d;
+}
+
+TEST(EarlyLooksTest, TheFinalJudgementSpendsWhatTheLooksLeft) {
+  EXPECT_DOUBLE_EQ(final_look_confidence(RunData{}, 0.99), 0.99);  // no --fail-fast
+  // Every early look of a K = 4 plan done: the end is look 4.
+  std::vector<double> looks;
+  for (int k = 1; k <= 3; ++k) looks.push_back(early_look_confidence(k, 4, 0.99));
+  double final_conf = final_look_confidence(with_looks(looks), 0.99);
+  EXPECT_NEAR(final_conf, early_look_confidence(4, 4, 0.99), 1e-15);
+  // alpha = 0.01 * ln(1 + (e-1) t): the last quarter is 0.01 * (1 - ln(1 + 3(e-1)/4)).
+  EXPECT_NEAR(1 - final_conf, 0.0017201106075713, 1e-12);
+  double spent = 1 - final_conf;
+  for (double c : looks) spent += 1 - c;
+  EXPECT_NEAR(spent, 0.01, 1e-15);  // alpha in all, not 2 alpha
+  // A run that ended after one look (the SUT exited) keeps the rest.
+  EXPECT_NEAR(final_look_confidence(with_looks({looks[0]}), 0.99), 0.99 + (1 - looks[0]), 1e-15);
 }
 
 }  // namespace

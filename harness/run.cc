@@ -18,7 +18,6 @@
 #include <mutex>
 #include <thread>
 
-#include "analysis/early.h"
 #include "analysis/summarize.h"
 #include "common/exit_codes.h"
 #include "harness/commands.h"
@@ -121,27 +120,6 @@ nlohmann::json exit_fields(const ExitStatus& st) {
 
 std::string describe_exit(const ExitStatus& st) { return soak::describe_exit(to_sut_exit(st, false)); }
 
-// Summed over the workloads (one line in summary.json).
-std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary>& ws) {
-  if (ws.empty()) return std::nullopt;
-  WorkloadSummary m = ws.front();
-  for (size_t i = 1; i < ws.size(); ++i) {
-    const auto& w = ws[i];
-    m.requests += w.requests;
-    m.errors += w.errors;
-    m.rate_per_s += w.rate_per_s;
-    m.target_rate_per_s += w.target_rate_per_s;
-    m.dropped += w.dropped;
-    m.restarts += w.restarts;
-    for (const auto& [k, v] : w.errors_by_kind) m.errors_by_kind[k] += v;
-    if (!m.p50_ms) m.p50_ms = w.p50_ms;
-    if (!m.p99_ms) m.p99_ms = w.p99_ms;
-    if (!m.p999_ms) m.p999_ms = w.p999_ms;
-    if (!m.max_ms) m.max_ms = w.max_ms;
-  }
-  return m;
-}
-
 // The workload block exactly as summary.json writes it.
 nlohmann::json workload_json(const WorkloadSummary& w) {
   Summary s;
@@ -235,8 +213,7 @@ class Run {
   std::vector<std::string> warnings_;
   std::optional<int> interrupted_by_;
   int looks_done_ = 0;
-  int looks_planned_ = 0;
-  double look_every_s_ = 0;
+  LookPlan look_plan_;
   // Set by stop_all().
   double end_s_ = 0;
   double run_s_ = 0;
@@ -324,17 +301,21 @@ void Run::capture_profiles(const std::string& label) {
 }
 
 void Run::maybe_fail_fast(double since_ready_s) {
-  if (!config_.fail_fast || looks_planned_ <= 0 || looks_done_ >= looks_planned_) return;
-  if (since_ready_s < look_every_s_ * (looks_done_ + 1)) return;
+  // Looks 1..K-1 here; look K is the final judgement (finish()).
+  if (!config_.fail_fast || look_plan_.planned <= 1 || looks_done_ >= look_plan_.planned - 1) return;
+  if (since_ready_s < look_plan_.at_s(looks_done_ + 1)) return;
   ++looks_done_;
   bool has_slope = std::any_of(config_.budgets.begin(), config_.budgets.end(),
                                [](const Budget& b) { return b.kind == BudgetKind::kSlope; });
   if (!has_slope) return;
   RunData data = dir_->snapshot();
-  AnalysisOptions opt;
-  opt.confidence = early_look_confidence(looks_done_, looks_planned_, config_.confidence);
-  opt.warmup_s = warmup_end_s_ && config_.warmup ? warmup_end_s_ : std::nullopt;
-  opt.end_s = dir_->now_s();
+  double first = dir_->now_s();
+  for (const auto& s : data.series)
+    if (!s.t.empty()) first = std::min(first, s.t.front());
+  AnalysisOptions opt = look_options(look_plan_, looks_done_, config_.confidence, config_.warmup, *ready_s_, first,
+                                     dir_->now_s());
+  // Recorded: the final judgement (and `soak check`) spends what is left.
+  dir_->emit("early_look", {{"look", looks_done_}, {"of", look_plan_.planned}, {"confidence", opt.confidence}});
   Judgement j = judge_run(data, config_.budgets, opt);
   for (const auto& b : j.budgets) {
     if (b.kind == "slope" && b.verdict == Verdict::kFail) {
@@ -352,14 +333,10 @@ void Run::maybe_fail_fast(double since_ready_s) {
 
 std::string Run::end_reason_loop() {
   double total_s = to_seconds(config_.duration);
-  std::optional<double> warmup_at;  // since ready
-  if (config_.warmup) warmup_at = to_seconds(*config_.warmup);
-  else warmup_at = 0.10 * total_s;  // auto: the profile baseline at 10 %
-  if (config_.fail_fast) {
-    LookPlan plan = plan_looks(config_.duration);
-    look_every_s_ = plan.every_s;
-    looks_planned_ = plan.planned;
-  }
+  // Since ready: --warmup, or under auto the profile baseline at 10 %.
+  const LookPlan plan = plan_looks(config_.duration, config_.warmup);
+  std::optional<double> warmup_at = plan.warmup_s;
+  if (config_.fail_fast) look_plan_ = plan;
   while (true) {
     double since = elapsed_since_ready();
     reap_orphans();
@@ -696,7 +673,8 @@ Summary Run::judge_and_report() {
   RunData data = loaded ? std::move(*loaded) : dir_->snapshot();
   if (!loaded) warnings_.push_back("run directory could not be read back: " + loaded.message());
   AnalysisOptions opt;
-  opt.confidence = config_.confidence;
+  // Under --fail-fast the last look of the plan: what the early looks left.
+  opt.confidence = final_look_confidence(data, config_.confidence);
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
   opt.end_s = end_s_;
   Judgement judgement = judge_run(data, config_.budgets, opt);

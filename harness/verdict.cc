@@ -94,6 +94,28 @@ Summary assemble_summary(const RunData& data, const Judgement& judgement, const 
   return s;
 }
 
+std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary>& ws) {
+  if (ws.empty()) return std::nullopt;
+  WorkloadSummary m = ws.front();
+  for (size_t i = 1; i < ws.size(); ++i) {
+    const auto& w = ws[i];
+    m.requests += w.requests;
+    m.errors += w.errors;
+    m.rate_per_s += w.rate_per_s;
+    m.target_rate_per_s += w.target_rate_per_s;
+    m.dropped += w.dropped;
+    m.restarts += w.restarts;
+    m.aborted += w.aborted;
+    m.timed_out += w.timed_out;
+    for (const auto& [k, v] : w.errors_by_kind) m.errors_by_kind[k] += v;
+    if (!m.p50_ms) m.p50_ms = w.p50_ms;
+    if (!m.p99_ms) m.p99_ms = w.p99_ms;
+    if (!m.p999_ms) m.p999_ms = w.p999_ms;
+    if (w.max_ms && (!m.max_ms || *w.max_ms > *m.max_ms)) m.max_ms = w.max_ms;
+  }
+  return m;
+}
+
 std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
   Outcome o;
   SummaryFacts f;
@@ -108,6 +130,7 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
   }
 
   std::optional<double> run_end_duration;
+  std::vector<WorkloadSummary> workloads;
   std::map<std::string, std::pair<int, std::string>> probe_errors;  // probe -> count, first message
   for (const auto& e : data.events) {
     const json& x = e.fields;
@@ -155,20 +178,13 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
       if (auto it = x.find("summary"); it != x.end() && it->is_object()) {
         // Reuse summary.json's parser for the workload block.
         auto parsed = summary_from_json(json{{"schema", "soak.summary/v1"}, {"workload", *it}});
-        if (parsed && parsed->workload) {
-          if (!f.workload) {
-            f.workload = parsed->workload;
-          } else {  // several workloads: add the counts up
-            f.workload->requests += parsed->workload->requests;
-            f.workload->errors += parsed->workload->errors;
-            f.workload->restarts += parsed->workload->restarts;
-          }
-        }
+        if (parsed && parsed->workload) workloads.push_back(*parsed->workload);
       }
     } else if (e.event == "run_end") {
       if (auto it = x.find("duration_s"); it != x.end() && it->is_number()) run_end_duration = it->get<double>();
     }
   }
+  f.workload = merge_workloads(workloads);
   for (const auto& [probe, pe] : probe_errors)
     f.warnings.push_back(fmt::format("probe {}: {} error(s), first: {}", probe.empty() ? "?" : probe, pe.first,
                                      pe.second));

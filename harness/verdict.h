@@ -36,6 +36,13 @@ struct SummaryFacts {
   std::vector<std::string> warnings;
 };
 
+/// The workloads of a run as one summary line, as `soak run` writes it and
+/// `soak check`/`soak report` read it back from the workload_end events:
+/// counts, rates and errors by kind are summed; max latency is the largest;
+/// percentiles cannot be merged, so they are the first workload's that has
+/// them. Empty when there is no workload.
+std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary>& workloads);
+
 /// Fills status and exit_code with the precedence 130 > 3 > 1 > 4 > 0.
 Summary assemble_summary(const RunData& data, const Judgement& judgement, const Outcome& outcome,
                          const SummaryFacts& facts);

@@ -146,6 +146,59 @@ TEST(VerdictTest, FactsFromRunJsonAndEvents) {
   EXPECT_THAT(f.warnings, Contains(HasSubstr("probe go: 2 error(s), first: connection refused")));
 }
 
+TEST(VerdictTest, SeveralWorkloadsReadBackAsTheRunMergedThem) {
+  // Two workload_end events written the way `soak run` writes them; what
+  // `soak check`/`soak report` read back must equal what the run merged
+  // (rates, drops and errors by kind were lost in the read-back once).
+  WorkloadSummary a;
+  a.requests = 500;
+  a.errors = 3;
+  a.rate_per_s = 50;
+  a.target_rate_per_s = 50;
+  a.dropped = 7;
+  a.errors_by_kind = {{"connect", 2}, {"timeout", 1}};
+  a.p50_ms = 1.5;
+  a.p99_ms = 9.0;
+  a.max_ms = 20;
+  a.aborted = 4;
+  WorkloadSummary b;
+  b.requests = 100;
+  b.errors = 5;
+  b.rate_per_s = 10;
+  b.dropped = 1;
+  b.restarts = 2;
+  b.errors_by_kind = {{"timeout", 4}, {"status_5xx", 1}};
+  b.max_ms = 35;
+  b.timed_out = 6;
+  auto block = [](const WorkloadSummary& w) {
+    Summary s;
+    s.workload = w;
+    return to_json(s)["workload"];
+  };
+  RunData d;
+  std::string events;
+  for (const auto& w : {a, b})
+    events += nlohmann::json{{"t", 30.0}, {"event", "workload_end"}, {"workload", "w"}, {"summary", block(w)}}.dump() +
+              "\n";
+  ASSERT_TRUE(parse_events(events, "events.jsonl", d).ok());
+  auto [o, f] = facts_from_run_data(d);
+  auto merged = merge_workloads({a, b});
+  ASSERT_TRUE(merged && f.workload);
+  EXPECT_EQ(block(*f.workload), block(*merged));
+  EXPECT_EQ(merged->requests, 600u);
+  EXPECT_EQ(merged->errors, 8u);
+  EXPECT_DOUBLE_EQ(merged->rate_per_s, 60.0);
+  EXPECT_DOUBLE_EQ(merged->target_rate_per_s, 50.0);
+  EXPECT_EQ(merged->dropped, 8u);
+  EXPECT_EQ(merged->restarts, 2u);
+  EXPECT_EQ(merged->aborted, 4u);
+  EXPECT_EQ(merged->timed_out, 6u);
+  EXPECT_EQ(merged->errors_by_kind, (std::map<std::string, uint64_t>{{"connect", 2}, {"status_5xx", 1}, {"timeout", 5}}));
+  EXPECT_EQ(merged->p99_ms, 9.0);
+  EXPECT_EQ(merged->max_ms, 35.0);
+  EXPECT_FALSE(merge_workloads({}));
+}
+
 TEST(VerdictTest, FactsFromMinimalRunJsonAreUnknown) {
   RunData d;
   d.run = nlohmann::json::parse(R"({"schema":"soak.run/v1","interval_s":1.0,"budgets":["rss=2MiB/h"]})");

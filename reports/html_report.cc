@@ -81,7 +81,7 @@ class HtmlWriter final : public ReportWriter {
     culprits(s, out);
     events(data, out);
     facts(s, data, out);
-    warnings(s, data, out);
+    warnings(s, out);
     sut_log(out);
     out << "</main>\n</body></html>\n";
   }
@@ -256,11 +256,12 @@ class HtmlWriter final : public ReportWriter {
     out << "</dl></section>\n";
   }
 
-  void warnings(const Summary& s, const RunData& data, std::ostream& out) const {
-    if (s.warnings.empty() && data.warnings.empty()) return;
+  // The summary's warnings already hold the run directory's own (
+  // assemble_summary copies data.warnings in): listing both doubled them.
+  void warnings(const Summary& s, std::ostream& out) const {
+    if (s.warnings.empty()) return;
     out << "<section id=\"warnings\"><h2>Warnings</h2><ul>";
     for (const auto& w : s.warnings) out << "<li>" << h(w) << "</li>";
-    for (const auto& w : data.warnings) out << "<li>" << h(w) << "</li>";
     out << "</ul></section>\n";
   }
 

@@ -73,7 +73,8 @@ TEST(HtmlReport, EmptyRunSaysSoInsteadOfFailing) {
 
 TEST(HtmlReport, LogTailAndWarningsAreEscaped) {
   Summary s;
-  s.warnings = {"probe \"go\": <timeout>"};
+  // assemble_summary copies the run directory's warnings into the summary.
+  s.warnings = {"probe \"go\": <timeout>", "samples.jsonl: line 9 is truncated & ignored"};
   RunData d;
   d.warnings = {"samples.jsonl: line 9 is truncated & ignored"};
   ReportContext ctx;
@@ -81,6 +82,9 @@ TEST(HtmlReport, LogTailAndWarningsAreEscaped) {
   std::string html = render(s, d, ctx);
   EXPECT_THAT(html, HasSubstr("probe &quot;go&quot;: &lt;timeout&gt;"));
   EXPECT_THAT(html, HasSubstr("truncated &amp; ignored"));
+  // Listed once, though both the summary and the data carry it.
+  size_t first = html.find("truncated &amp; ignored");
+  EXPECT_EQ(html.find("truncated &amp; ignored", first + 1), std::string::npos);
   EXPECT_THAT(html, HasSubstr("GET /?q=&lt;img src=x onerror=alert(1)&gt;"));
   EXPECT_THAT(html, Not(HasSubstr("<img src=x")));
   EXPECT_THAT(html, HasSubstr("bin\xEF\xBF\xBD\xEF\xBF\xBD"));

@@ -4,6 +4,7 @@
 // ends a blatant leak early.
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -119,9 +120,18 @@ TEST(VerdictE2E, FailFastEndsABlatantLeakEarly) {
   ASSERT_EQ(r.exit_code, 1) << r.out << r.err;
   bool early = false;
   double run_s = -1;
+  std::optional<double> warmup_end;
+  int looks = 0;
   std::ifstream in(out / "events.jsonl");
   for (std::string line; std::getline(in, line);) {
     auto e = nlohmann::json::parse(line);
+    if (e["event"] == "warmup_end") warmup_end = e["t"].get<double>();
+    if (e["event"] == "early_look") {
+      // No look before warm-up has ended; each records its level.
+      ++looks;
+      EXPECT_TRUE(warmup_end) << line;
+      EXPECT_GT(e["confidence"].get<double>(), 0.99) << line;
+    }
     if (e["event"] == "early_fail") early = true;
     if (e["event"] == "run_end") {
       EXPECT_EQ(e["reason"], "early_fail");
@@ -129,6 +139,7 @@ TEST(VerdictE2E, FailFastEndsABlatantLeakEarly) {
     }
   }
   EXPECT_TRUE(early);
+  EXPECT_GE(looks, 1);
   // The harness's own record of the run length (not this test's clock).
   EXPECT_GT(run_s, 0);
   EXPECT_LT(run_s, 120);
