@@ -20,7 +20,7 @@ namespace {
 // every message has the same shape: --flag "text": reason.
 struct RunFlags {
   std::string config, duration, warmup, interval, out, ready, ready_timeout, rate, connections,
-      go, metrics, style, confidence, pss_interval, go_interval, metrics_interval, log_limit, cwd,
+      go, metrics, style, confidence, pss_interval, go_interval, go_live_heap, metrics_interval, log_limit, cwd,
       native_heap;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
@@ -116,6 +116,16 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
   SOAK_TRY(duration("--interval", f.interval, c.interval));
   SOAK_TRY(duration("--pss-interval", f.pss_interval, c.pss_interval));
   SOAK_TRY(duration("--go-interval", f.go_interval, c.go_interval));
+  if (given("--go-live-heap")) {
+    if (f.go_live_heap == "off") {
+      c.go_live_heap = Duration::zero();
+    } else {
+      auto d = parse_duration(f.go_live_heap);
+      if (!d) return flag_error("--go-live-heap", f.go_live_heap, d.message() + " or off");
+      if (*d <= Duration::zero()) return flag_error("--go-live-heap", f.go_live_heap, "must be positive (or off)");
+      c.go_live_heap = *d;
+    }
+  }
   SOAK_TRY(duration("--metrics-interval", f.metrics_interval, c.metrics_interval));
   if (given("--out")) {
     if (f.out.empty()) return flag_error("--out", f.out, "empty path (expected a directory)");
@@ -253,8 +263,12 @@ void add_run_options(CLI::App& run, RunFlags& f) {
   run.add_option("--native-heap", f.native_heap,
                  "preload soak's allocation shim into a native SUT: auto, on or off [auto: dynamically linked, not Go]")
       ->type_name("MODE");
-  run.add_option("--go-interval", f.go_interval, "interval of the --go probe (pprof stops the world) [max(--interval, 5s)]")
+  run.add_option("--go-interval", f.go_interval,
+                 "interval of the --go probe (pprof stops the world) [--duration/40, within --interval..5s]")
       ->type_name("D");
+  run.add_option("--go-live-heap", f.go_live_heap,
+                 "--go: read the live heap after a forced GC at most every D, or off [--duration/20, >= 1s]")
+      ->type_name("D|off");
   run.add_option("--metrics-interval", f.metrics_interval, "interval of the --metrics scrape [--interval]")
       ->type_name("D");
   run.add_option("--env", f.env, "repeatable: extra environment for the SUT")

@@ -175,7 +175,7 @@ Status apply_workloads(const json& w, RunConfig& c) {
 
 Status apply_probes(const json& p, RunConfig& c) {
   if (!p.is_object()) return wrong_type("probes", "an object", p);
-  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "metrics_interval", "native_heap"}));
+  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "go_live_heap", "metrics_interval", "native_heap"}));
   if (auto it = p.find("go"); it != p.end()) {
     auto s = get_url(*it, "probes.go");
     if (!s) return s.error();
@@ -198,6 +198,17 @@ Status apply_probes(const json& p, RunConfig& c) {
     c.native_heap.mode = *m;
   }
   SOAK_TRY(take_duration(p, "go_interval", "probes.go_interval", "5s", c.go_interval));
+  if (auto it = p.find("go_live_heap"); it != p.end()) {
+    if (it->is_string() && *it == "off") {
+      c.go_live_heap = Duration::zero();
+    } else {
+      auto d = get_duration(*it, "probes.go_live_heap", "30s\" or \"off");
+      if (!d) return d.error();
+      if (*d <= Duration::zero())
+        return make_error(fmt::format("probes.go_live_heap: \"{}\": must be positive (or \"off\")", it->get<std::string>()));
+      c.go_live_heap = *d;
+    }
+  }
   SOAK_TRY(take_duration(p, "metrics_interval", "probes.metrics_interval", "1s", c.metrics_interval));
   SOAK_TRY(take_duration(p, "pss_interval", "probes.pss_interval", "30s", c.pss_interval));
   return Status::Ok();
@@ -420,6 +431,8 @@ json config_to_json(const RunConfig& c) {
   if (c.go_url) probes["go"] = *c.go_url;
   if (c.metrics_url) probes["metrics"] = *c.metrics_url;
   if (c.go_interval) probes["go_interval"] = exact_duration(*c.go_interval);
+  if (c.go_live_heap)
+    probes["go_live_heap"] = *c.go_live_heap > Duration::zero() ? json(exact_duration(*c.go_live_heap)) : json("off");
   if (c.metrics_interval) probes["metrics_interval"] = exact_duration(*c.metrics_interval);
   json j{{"sut", sut},
               {"duration", exact_duration(c.duration)},
@@ -456,7 +469,9 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.go_url = config.go_url;
   po.gctrace = config.gctrace;
   po.metrics_url = config.metrics_url;
+  po.duration = config.duration;
   po.go_interval = config.go_interval;
+  po.go_live_heap = config.go_live_heap;
   po.metrics_interval = config.metrics_interval;
   po.local_sut = !config.command.empty();
   if (config.native_heap.shim) po.native_heap_dir = config.out / "heap";

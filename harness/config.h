@@ -67,6 +67,7 @@ struct RunConfig {
   bool gctrace = false;
   std::optional<std::string> metrics_url;
   std::optional<Duration> go_interval;       // empty: GoProbe::default_interval
+  std::optional<Duration> go_live_heap;      // forced-GC readings; zero: off; empty: GoProbe::default_live_heap_every
   std::optional<Duration> metrics_interval;  // empty: interval
   NativeHeapPlan native_heap;                // --native-heap / probes.native_heap; resolved by validation
   // provenance

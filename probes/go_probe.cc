@@ -46,20 +46,33 @@ Status write_atomically(const std::filesystem::path& file, const std::string& te
 
 }  // namespace
 
-GoProbe::GoProbe(ProbeUrl base, Duration interval, int duty_factor)
-    : base_(std::move(base)), interval_(interval), duty_factor_(duty_factor) {
+GoProbe::GoProbe(ProbeUrl base, Duration interval, int duty_factor, Duration live_heap_every,
+                 bool live_heap_series)
+    : base_(std::move(base)),
+      interval_(interval),
+      duty_factor_(duty_factor),
+      live_heap_every_(live_heap_every),
+      live_heap_series_(live_heap_series) {
   while (base_.path.size() > 1 && base_.path.back() == '/') base_.path.pop_back();
   if (base_.path == "/") base_.path.clear();
 }
 
-Duration GoProbe::default_interval(Duration base_interval) {
-  return std::max<Duration>(base_interval, std::chrono::seconds(5));
+Duration GoProbe::default_interval(Duration base_interval, Duration run_duration) {
+  const Duration cap = std::chrono::seconds(5);
+  if (run_duration <= Duration::zero()) return std::max(base_interval, cap);
+  return std::max(base_interval, std::min(cap, run_duration / kTargetSamples));
+}
+
+Duration GoProbe::default_live_heap_every(Duration probe_interval, Duration run_duration) {
+  if (run_duration <= Duration::zero()) return Duration::zero();
+  return std::max({probe_interval, Duration(std::chrono::seconds(1)), run_duration / kTargetLiveHeapReadings});
 }
 
 std::vector<std::string> GoProbe::series() const {
   std::vector<std::string> s = {"goroutines", "go_heap_alloc_bytes", "go_gc_cycles",
                                 "probe_go_latency_ms"};
   for (auto [field, series] : kExtraMemStats) s.push_back(series);
+  if (live_heap_every_ > Duration::zero() && live_heap_series_) s.push_back("go_heap_live_bytes");
   return s;
 }
 
@@ -92,7 +105,10 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   if (!prof) return make_error("go: " + prof.message());
   out.push_back({"goroutines", static_cast<double>(prof->total), {}});
 
-  if (!no_expvar_) {
+  // A forced-GC reading replaces expvar in this sample: the heap profile's
+  // footer is MemStats read after a full GC, so HeapAlloc is the live heap.
+  const bool live = live_heap_every_ > Duration::zero() && start >= next_live_;
+  if (!live && !no_expvar_) {
     auto v = http_get(url("/debug/vars"), timeout());
     if (!v) return make_error("go: " + v.message());
     if (v->status == 404) {
@@ -103,14 +119,20 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
       add_memstats(d->memstats, out);
     }
   }
-  if (no_expvar_) {
-    auto h = http_get(url("/debug/pprof/heap?debug=1"), timeout());
+  if (live || no_expvar_) {
+    const char* path = live ? "/debug/pprof/heap?debug=1&gc=1" : "/debug/pprof/heap?debug=1";
+    // A forced GC of a large heap takes a while: wait for it.
+    auto h = http_get(url(path), live ? std::max<Duration>(timeout(), std::chrono::seconds(5)) : timeout());
     if (!h) return make_error("go: " + h.message());
-    if (h->status != 200)
-      return make_error("go: /debug/pprof/heap?debug=1: HTTP " + std::to_string(h->status));
+    if (h->status != 200) return make_error(std::string("go: ") + path + ": HTTP " + std::to_string(h->status));
     auto hp = parse_heap_profile(h->body);
     if (!hp) return make_error("go: " + hp.message());
     add_memstats(hp->memstats, out);
+    if (live) {
+      next_live_ = start + live_heap_every_;
+      auto it = hp->memstats.find("HeapAlloc");
+      if (live_heap_series_ && it != hp->memstats.end()) out.push_back({"go_heap_live_bytes", it->second, {}});
+    }
   }
   const auto took = Clock::now() - start;
   resume_at_ = start + duty_factor_ * took;

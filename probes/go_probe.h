@@ -21,9 +21,21 @@ class GoProbe : public Probe, public ProfileCapturer {
   /// the user set (--go-interval) is kept exactly (make_go_probes).
   static constexpr int kDutyFactor = 100;
 
+  /// The default interval aims at this many samples over the run.
+  static constexpr int kTargetSamples = 40;
+  /// The default forced-GC live-heap reading aims at this many over the run.
+  static constexpr int kTargetLiveHeapReadings = 20;
+
   /// `base` is the URL the debug paths are appended to ("http://127.0.0.1:8080").
   /// `duty_factor`: see kDutyFactor (0 turns the limit off: benchmarks).
-  GoProbe(ProbeUrl base, Duration interval, int duty_factor = kDutyFactor);
+  /// `live_heap_every`: at most this often, a sample reads the heap
+  /// profile's MemStats footer with `?gc=1` instead of expvar: the runtime
+  /// runs a full GC first, so its HeapAlloc is the live heap at that moment
+  /// (zero: never). `live_heap_series`: record that reading as
+  /// go_heap_live_bytes (false when gctrace produces the series: it reads the
+  /// forced GC's own trace line).
+  GoProbe(ProbeUrl base, Duration interval, int duty_factor = kDutyFactor, Duration live_heap_every = {},
+          bool live_heap_series = true);
 
   std::string_view name() const override { return "go"; }
   Duration interval() const override { return interval_; }
@@ -34,10 +46,17 @@ class GoProbe : public Probe, public ProfileCapturer {
   /// Writes dir/<label>-goroutine.txt and dir/<label>-heap.txt (debug=1 text).
   Status capture(const std::filesystem::path& dir, std::string_view label) override;
 
-  /// Default interval: pprof and ReadMemStats stop the world briefly, so not
-  /// faster than once every 5 s whatever --interval says (see docs/go.md);
-  /// --go-interval / probes.go_interval set it.
-  static Duration default_interval(Duration base_interval);
+  /// Default interval, adapted to the run: run_duration / kTargetSamples,
+  /// at least --interval, at most 5 s (pprof and ReadMemStats stop the world
+  /// briefly: a long run keeps the cheap 5 s; a 40 s run gets a sample a
+  /// second). An unknown duration (zero) gives max(base_interval, 5 s).
+  /// The duty-cycle limit (kDutyFactor) applies on top. --go-interval /
+  /// probes.go_interval set it instead.
+  static Duration default_interval(Duration base_interval, Duration run_duration = {});
+  /// Default spacing of the forced-GC live-heap readings: run_duration /
+  /// kTargetLiveHeapReadings, at least the probe's interval and 1 s; zero
+  /// (off) when the duration is unknown.
+  static Duration default_live_heap_every(Duration probe_interval, Duration run_duration);
 
  private:
   ProbeUrl url(std::string_view path) const;
@@ -49,7 +68,10 @@ class GoProbe : public Probe, public ProfileCapturer {
   std::atomic<bool> no_expvar_{false};
   ConnectGrace grace_;
   int duty_factor_;
-  std::chrono::steady_clock::time_point resume_at_{};  // duty-cycle limit
+  Duration live_heap_every_;
+  bool live_heap_series_;
+  std::chrono::steady_clock::time_point resume_at_{};   // duty-cycle limit
+  std::chrono::steady_clock::time_point next_live_{};   // next forced-GC reading
 };
 
 }  // namespace soak

@@ -213,6 +213,69 @@ TEST(GoProbe, AnIntervalTheUserGaveIsKeptExactly) {
   EXPECT_TRUE(by_series(*second).count("goroutines"));
 }
 
+TEST(GoProbe, DefaultIntervalAdaptsToTheRunLength) {
+  EXPECT_EQ(GoProbe::default_interval(1s, 40s), 1s);     // 40 samples in a 40 s run
+  EXPECT_EQ(GoProbe::default_interval(1s, 2min), 3s);
+  EXPECT_EQ(GoProbe::default_interval(1s, 2h), 5s);      // long runs keep the cheap 5 s
+  EXPECT_EQ(GoProbe::default_interval(10s, 40s), 10s);   // never faster than --interval
+  EXPECT_EQ(GoProbe::default_interval(200ms, 10s), 250ms);
+  EXPECT_EQ(GoProbe::default_interval(1s), 5s);          // duration unknown
+  EXPECT_EQ(GoProbe::default_live_heap_every(1s, 60s), 3s);
+  EXPECT_EQ(GoProbe::default_live_heap_every(1s, 10s), 1s);
+  EXPECT_EQ(GoProbe::default_live_heap_every(5s, 2h), 6min);
+  EXPECT_EQ(GoProbe::default_live_heap_every(5s, Duration{}), Duration{});
+}
+
+TEST(GoProbe, TheAdaptiveDefaultKeepsTheDutyCycle) {
+  GoExample ex("none");
+  ASSERT_TRUE(ex.ready());
+  auto probes = make_go_probes(ProbeOptions{.go_url = ex.base(), .duration = 40s});
+  ASSERT_TRUE(probes) << probes.message();
+  Probe& p = *probes->front();
+  EXPECT_EQ(p.interval(), 1s);
+  auto first = p.sample(Target{});
+  ASSERT_TRUE(first) << first.message();
+  auto skipped = p.sample(Target{});  // at once: within 100x the first's latency
+  ASSERT_TRUE(skipped) << skipped.message();
+  EXPECT_TRUE(skipped->empty());
+}
+
+TEST(GoProbe, AForcedGcReadsTheLiveHeap) {
+  GoExample ex("cache");  // every /work retains 16 KiB (and drops 64 KiB of garbage)
+  ASSERT_TRUE(ex.ready());
+  ex.hit(20);
+  GoProbe p(*parse_probe_url(ex.base()), 1s, /*duty_factor=*/0, /*live_heap_every=*/1h);
+  auto declared = p.series();
+  EXPECT_NE(std::find(declared.begin(), declared.end(), "go_heap_live_bytes"), declared.end());
+  auto first = p.sample(Target{});  // the first sample is a forced-GC reading
+  ASSERT_TRUE(first) << first.message();
+  auto a = by_series(*first);
+  ASSERT_TRUE(a.count("go_heap_live_bytes"));
+  EXPECT_TRUE(a.count("goroutines"));
+  EXPECT_DOUBLE_EQ(a.at("go_heap_live_bytes"), a.at("go_heap_alloc_bytes"));  // HeapAlloc right after the GC
+  auto plain = p.sample(Target{});  // within the hour: expvar, no GC
+  ASSERT_TRUE(plain) << plain.message();
+  EXPECT_FALSE(by_series(*plain).count("go_heap_live_bytes"));
+  EXPECT_EQ(by_series(*plain).at("go_gc_cycles"), a.at("go_gc_cycles"));
+  ex.hit(200);  // 200 * 16 KiB = 3.125 MiB more retained, 12.5 MiB of garbage
+  GoProbe q(*parse_probe_url(ex.base()), 1s, 0, 1h);
+  auto second = q.sample(Target{});
+  ASSERT_TRUE(second) << second.message();
+  auto b = by_series(*second);
+  EXPECT_GT(b.at("go_gc_cycles"), a.at("go_gc_cycles"));
+  // The garbage is gone, the cache is not: the live heap rose by what was
+  // retained (and the map's growth), not by the garbage.
+  EXPECT_NEAR(b.at("go_heap_live_bytes") - a.at("go_heap_live_bytes"), 3.125 * 1048576, 1.0 * 1048576);
+  // Under gctrace the trace line of the forced GC is the reading instead.
+  GoProbe r(*parse_probe_url(ex.base()), 1s, 0, 1h, /*live_heap_series=*/false);
+  auto r_declared = r.series();
+  EXPECT_EQ(std::find(r_declared.begin(), r_declared.end(), "go_heap_live_bytes"), r_declared.end());
+  auto third = r.sample(Target{});
+  ASSERT_TRUE(third) << third.message();
+  EXPECT_FALSE(by_series(*third).count("go_heap_live_bytes"));
+  EXPECT_GT(by_series(*third).at("go_gc_cycles"), b.at("go_gc_cycles"));
+}
+
 TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
   GoExample ex("goroutine-fixed");
   ASSERT_TRUE(ex.ready());
@@ -318,7 +381,7 @@ TEST(MetricsProbe, ScrapesTheExampleAndMapsGoroutines) {
 }
 
 TEST(GoProbes, OneProducerPerSeries) {
-  auto probes = make_go_probes(ProbeOptions{.go_url = "http://127.0.0.1:1", .gctrace = true,
+  auto probes = make_go_probes(ProbeOptions{.go_url = "http://127.0.0.1:1", .duration = 60s, .gctrace = true,
                                             .metrics_url = "http://127.0.0.1:1/metrics"});
   ASSERT_TRUE(probes) << probes.message();
   std::map<std::string, int> producers;
@@ -329,6 +392,14 @@ TEST(GoProbes, OneProducerPerSeries) {
   auto alone = make_go_probes(ProbeOptions{.gctrace = true});
   auto s = alone->front()->series();
   EXPECT_NE(std::find(s.begin(), s.end(), "go_gc_cycles"), s.end());  // gctrace is the source then
+  // Without gctrace the go probe's forced-GC readings are the live heap;
+  // --go-live-heap off: no live heap at all.
+  auto go = make_go_probes(ProbeOptions{.go_url = "http://127.0.0.1:1", .duration = 60s});
+  auto gs = go->front()->series();
+  EXPECT_NE(std::find(gs.begin(), gs.end(), "go_heap_live_bytes"), gs.end());
+  auto off = make_go_probes(ProbeOptions{.go_url = "http://127.0.0.1:1", .duration = 60s, .go_live_heap = Duration{}});
+  auto os = off->front()->series();
+  EXPECT_EQ(std::find(os.begin(), os.end(), "go_heap_live_bytes"), os.end());
 }
 
 TEST(GoProbes, BadUrlsNameTheFlag) {

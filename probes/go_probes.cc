@@ -15,11 +15,15 @@ Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& o
   if (options.go_url) {
     auto u = parse_probe_url(*options.go_url);
     if (!u) return make_error("--go " + u.message());
-    // The default adapts to the probe's cost (duty-cycle limit); an interval
-    // the user gave is kept exactly.
-    auto interval = options.go_interval.value_or(GoProbe::default_interval(options.interval));
+    // The default adapts to the run's length and to the probe's cost
+    // (duty-cycle limit); an interval the user gave is kept exactly.
+    auto interval = options.go_interval.value_or(GoProbe::default_interval(options.interval, options.duration));
     int duty = options.go_interval ? 0 : GoProbe::kDutyFactor;
-    probes.push_back(std::make_unique<GoProbe>(std::move(*u), interval, duty));
+    // Forced-GC live-heap readings: rate-limited by default, zero turns them
+    // off. Under --gctrace the trace line of the forced GC is the reading.
+    auto live_every =
+        options.go_live_heap.value_or(GoProbe::default_live_heap_every(interval, options.duration));
+    probes.push_back(std::make_unique<GoProbe>(std::move(*u), interval, duty, live_every, !options.gctrace));
   }
   // With --go, NumGC from expvar is the one source of go_gc_cycles.
   if (options.gctrace)

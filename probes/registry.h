@@ -17,7 +17,11 @@ struct ProbeOptions {
   Duration interval = std::chrono::seconds(1);       // base interval (--interval)
   Duration pss_interval = std::chrono::seconds(30);  // smaps_rollup is costly
   std::optional<std::string> go_url;       // --go
+  Duration duration{};                     // the run's length (--duration): Go probe defaults adapt to it
   std::optional<Duration> go_interval;     // override of the Go probes' defaults
+  /// Forced-GC live-heap readings of the go probe at most this often; zero:
+  /// off; empty: GoProbe::default_live_heap_every.
+  std::optional<Duration> go_live_heap;
   bool gctrace = false;                    // --gctrace
   std::optional<std::string> metrics_url;  // --metrics
   std::optional<Duration> metrics_interval;
