@@ -1,7 +1,8 @@
 // Cost of soak's Go probes against the running Go example, and the SUT's
 // throughput with and without the probes at their default intervals.
 //
-//   build-*/go_probe_bench [--benchmark_filter=...] [--cost_samples=300] [--throughput_s=5] [--rounds=3]
+//   build-*/go_probe_bench [--benchmark_filter=...] [--cost_samples=300] [--forced_gc_samples=30]
+//                          [--throughput_s=5] [--rounds=3]
 //
 // Per-sample costs come from Google Benchmark (wall time of one GET + parse,
 // i.e. the sampler thread's cost). The SUT's side is measured as the CPU time
@@ -203,6 +204,37 @@ void sut_cost_table(const Example& ex, int n) {
               (go_s / go_i + m_s / m_i) * 100);
 }
 
+// What a forced-GC live-heap reading (heap profile with gc=1) costs the SUT,
+// against a plain sample, on the example's `cache` mode with `mib` MiB live.
+void forced_gc_cost_table(int n, int mib) {
+  Example ex("cache", false);
+  // Each /work retains 16 KiB (and drops 64 KiB of garbage).
+  for (int i = 0; i < mib * 64; ++i) (void)soak::http_get(ex.base() + "/work", 2s);
+  auto url = *soak::parse_probe_url(ex.base());
+  soak::GoProbe plain(url, 1s, /*duty_factor=*/0);
+  soak::GoProbe forced(url, 1s, /*duty_factor=*/0, /*live_heap_every=*/1ns);
+  double live = 0, wall_ms = 0;
+  double plain_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)plain.sample(soak::Target{}); });
+  double forced_s = sut_cpu_per_sample_s(ex.pid(), n, [&] {
+    auto r = forced.sample(soak::Target{});
+    if (!r) return;
+    for (const auto& x : *r) {
+      if (x.series == "go_heap_live_bytes") live = x.value;
+      if (x.series == "probe_go_latency_ms") wall_ms = x.value;
+    }
+  });
+  const double extra = std::max(0.0, forced_s - plain_s);
+  std::printf("\nForced-GC live-heap reading (cache mode, live heap %.1f MiB; median of 5 batches of %d):\n",
+              live / 1048576, n);
+  std::printf("  plain sample (goroutines + expvar):          %8.1f us SUT CPU\n", plain_s * 1e6);
+  std::printf("  forced sample (goroutines + heap?gc=1):      %8.1f us SUT CPU, %.1f ms wall (last)\n", forced_s * 1e6,
+              wall_ms);
+  for (auto [run, every] : {std::pair{Duration(60s), soak::GoProbe::default_live_heap_every(1s, 60s)},
+                            std::pair{Duration(2h), soak::GoProbe::default_live_heap_every(5s, 2h)}})
+    std::printf("  default spacing for a %s run: every %.0f s -> +%.3f %% of one core\n",
+                run == 60s ? "60 s" : "2 h", soak::to_seconds(every), extra / soak::to_seconds(every) * 100);
+}
+
 // Requests per second from one wrk run; 0 when wrk is missing or fails.
 double wrk_rps(const std::string& url, int seconds) {
   std::string cmd = "wrk -t1 -c8 -d" + std::to_string(seconds) + "s " + url + " 2>/dev/null";
@@ -286,13 +318,14 @@ void throughput_comparison(int seconds, int rounds) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int seconds = 5, rounds = 3, cost_samples = 300;
+  int seconds = 5, rounds = 3, cost_samples = 300, forced_gc_samples = 30;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string a = argv[i];
     if (a.rfind("--throughput_s=", 0) == 0) seconds = std::stoi(a.substr(15));
     else if (a.rfind("--rounds=", 0) == 0) rounds = std::stoi(a.substr(9));
     else if (a.rfind("--cost_samples=", 0) == 0) cost_samples = std::stoi(a.substr(15));
+    else if (a.rfind("--forced_gc_samples=", 0) == 0) forced_gc_samples = std::stoi(a.substr(20));
     else rest.push_back(argv[i]);
   }
   int n = static_cast<int>(rest.size());
@@ -306,6 +339,8 @@ int main(int argc, char** argv) {
     if (cost_samples > 0) sut_cost_table(ex, cost_samples);
     g_example = nullptr;
   }
+  if (forced_gc_samples > 0)
+    for (int mib : {4, 64}) forced_gc_cost_table(forced_gc_samples, mib);
   if (rounds > 0) throughput_comparison(seconds, rounds);
   benchmark::Shutdown();
   return 0;

@@ -30,7 +30,7 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
                "--budget", "rss=2MiB/h", "--budget", "threads<=100", "--ready", "tcp:127.0.0.1:8080",
                "--ready-timeout", "10s", "--go", "http://127.0.0.1:8080", "--gctrace", "--metrics",
                "http://127.0.0.1:8080/metrics", "--env", "A=1", "--env", "B=x=y", "--strict", "--fail-fast",
-               "--style", "none", "--confidence", "0.95", "--pss-interval", "1m", "--go-interval", "2s",
+               "--style", "none", "--confidence", "0.95", "--pss-interval", "1m", "--go-interval", "2s", "--go-live-heap", "30s",
                "--metrics-interval", "250ms", "--log-limit", "1MB", "--cwd",
                "/tmp", "--", "./server", "--port", "8080", "--duration", "x"});
   ASSERT_EQ(r.command, CliCommand::kRun);
@@ -49,6 +49,7 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
   EXPECT_TRUE(c.gctrace);
   EXPECT_EQ(c.metrics_url, "http://127.0.0.1:8080/metrics");
   EXPECT_EQ(c.go_interval, std::chrono::seconds(2));
+  EXPECT_EQ(c.go_live_heap, std::chrono::seconds(30));
   EXPECT_EQ(c.metrics_interval, std::chrono::milliseconds(250));
   EXPECT_EQ(c.env.at("A"), "1");
   EXPECT_EQ(c.env.at("B"), "x=y");
@@ -75,6 +76,11 @@ TEST(CliTest, ErrorsNameFlagTextAndReason) {
   EXPECT_THAT(err({"run", "--workload", "ftp://x"}), HasSubstr("--workload \"ftp://x\": expected http://"));
   EXPECT_THAT(err({"run", "--go", "127.0.0.1:80"}), HasSubstr("--go \"127.0.0.1:80\""));
   EXPECT_THAT(err({"run", "--log-limit", "3XB"}), HasSubstr("--log-limit \"3XB\": unknown size unit"));
+  EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr("--go-live-heap \"often\": "));
+  EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr(" or off"));
+  EXPECT_THAT(err({"run", "--go-live-heap", "0s"}), HasSubstr("--go-live-heap \"0s\": must be positive (or off)"));
+  EXPECT_EQ(ok({"run", "--go-live-heap", "off", "--", "x"}).run.go_live_heap, Duration::zero());
+  EXPECT_FALSE(ok({"run", "--", "x"}).run.go_live_heap);  // default: GoProbe::default_live_heap_every
   EXPECT_THAT(err({"run", "--bogus"}), HasSubstr("--bogus"));
   EXPECT_THAT(err({"run", "--duration"}), HasSubstr("--duration"));
   EXPECT_THAT(err({"run", "--"}), HasSubstr("nothing after \"--\""));

@@ -185,6 +185,17 @@ TEST(ConfigTest, ResolvedConfigReadsBackToTheSameConfig) {
   EXPECT_TRUE(again.command.empty());
   EXPECT_EQ(again.go_interval, std::chrono::milliseconds(500));
   EXPECT_EQ(again.metrics_interval, std::chrono::seconds(2));
+  // go_live_heap: a duration, or "off" (zero).
+  for (Duration d : {Duration(std::chrono::seconds(20)), Duration::zero()}) {
+    c.go_live_heap = d;
+    resolved = config_to_json(c);
+    EXPECT_EQ(resolved["probes"]["go_live_heap"], d == Duration::zero() ? json("off") : json("20s"));
+    again = parsed(resolved);
+    EXPECT_EQ(again.go_live_heap, d);
+  }
+  EXPECT_THAT(error_of(json{{"probes", {{"go_live_heap", "soon"}}}}), HasSubstr("probes.go_live_heap: \"soon\""));
+  EXPECT_THAT(error_of(json{{"probes", {{"go_live_heap", "0s"}}}}), HasSubstr("probes.go_live_heap: \"0s\": must be positive (or \"off\")"));
+  EXPECT_THAT(error_of(json{{"probes", {{"go_live_heap", 5}}}}), HasSubstr("probes.go_live_heap"));
 }
 
 TEST(ConfigTest, LoadConfigFileNamesTheFile) {
@@ -249,6 +260,7 @@ TEST(ConfigSchemaTest, EveryParserKeyIsInTheSchemaAndNoOther) {
   // config_to_json writes every key the parser reads (plus "$schema").
   RunConfig c = parsed(json::parse(kDesignExample));
   c.go_interval = std::chrono::seconds(5);  // optional keys, written only when set
+  c.go_live_heap = std::chrono::seconds(30);
   c.metrics_interval = std::chrono::seconds(2);
   c.history = HistorySettings{"h.jsonl", "b1", false, {}};
   std::set<std::string> parser_keys{"$schema"};
