@@ -267,7 +267,7 @@ void add_run_options(CLI::App& run, RunFlags& f) {
                  "interval of the --go probe (pprof stops the world) [--duration/40, within --interval..5s]")
       ->type_name("D");
   run.add_option("--go-live-heap", f.go_live_heap,
-                 "--go: read the live heap after a forced GC at most every D, or off [--duration/20, >= 1s]")
+                 "--go: read the live heap after a forced GC at most every D, or off [--duration/20, >= 5s]")
       ->type_name("D|off");
   run.add_option("--metrics-interval", f.metrics_interval, "interval of the --metrics scrape [--interval]")
       ->type_name("D");

@@ -23,7 +23,10 @@ LookPlan plan_looks(Duration duration, std::optional<Duration> warmup) {
 AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std::optional<Duration> warmup,
                              double ready_s, double first_sample_s, double now_s) {
   AnalysisOptions o;
-  o.confidence = early_look_confidence(k, plan.planned, confidence);
+  // The early looks (1..K-1) spend kEarlyAlphaShare of alpha, Pocock-shaped;
+  // the final judgement keeps the rest (final_look_confidence).
+  const double alpha = std::clamp(1.0 - confidence, 0.0, 1.0);
+  o.confidence = early_look_confidence(k, std::max(plan.planned - 1, 1), 1.0 - kEarlyAlphaShare * alpha);
   o.end_s = now_s;
   if (warmup) {
     o.warmup_s = ready_s + to_seconds(*warmup);

@@ -22,6 +22,13 @@ struct LookPlan {
   double at_s(int k) const { return warmup_s + k * every_s; }
 };
 
+/// Share of alpha the early looks spend together; the final judgement keeps
+/// the rest. A Pocock plan over all K looks would leave the end alpha/30 with
+/// 20 looks, making a --fail-fast run's final verdict far weaker than the same
+/// run's without it; half keeps the final test at alpha/2 while the early
+/// looks still stop a blatant leak (bench/fail_fast_bench).
+inline constexpr double kEarlyAlphaShare = 0.5;
+
 /// The auto warm-up floor: the profile baseline and the earliest end of warm-up.
 inline constexpr double kAutoWarmupShare = 0.10;
 
@@ -33,7 +40,8 @@ LookPlan plan_looks(Duration duration, std::optional<Duration> warmup);
 
 /// AnalysisOptions of early look k (1-based, k < plan.planned) at `now_s`
 /// (seconds since launch) for a run ready at `ready_s` whose samples begin at
-/// `first_sample_s`: level early_look_confidence(k, K, confidence); a fixed
+/// `first_sample_s`: level early_look_confidence(k, K - 1, 1 - alpha/2)
+/// (kEarlyAlphaShare), so the early looks spend alpha/2 in all; a fixed
 /// warm-up ends at ready + --warmup, as in the final judgement; under auto
 /// the analysis chooses, but not before the floor plan.warmup_s.
 AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std::optional<Duration> warmup,

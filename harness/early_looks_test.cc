@@ -56,7 +56,7 @@ TEST(EarlyLooksTest, LookOptionsKeepTheWarmupOfTheFinalJudgement) {
   ASSERT_TRUE(f.warmup_s);
   EXPECT_DOUBLE_EQ(*f.warmup_s, 92.0);
   EXPECT_DOUBLE_EQ(*f.end_s, 99.6);
-  EXPECT_DOUBLE_EQ(f.confidence, early_look_confidence(1, 4, 0.99));
+  EXPECT_DOUBLE_EQ(f.confidence, early_look_confidence(1, 3, 0.995));  // looks 1..3 spend alpha/2
   // Auto: the analysis chooses, not before ready + 10 % of the run.
   LookPlan a = plan_looks(100s, std::nullopt);
   AnalysisOptions o = look_options(a, 1, 0.99, std::nullopt, 2.0, 0.0, 40.0);
@@ -79,13 +79,17 @@ RunData with_looks(const std::vector<double>& confidences) {
 
 TEST(EarlyLooksTest, TheFinalJudgementSpendsWhatTheLooksLeft) {
   EXPECT_DOUBLE_EQ(final_look_confidence(RunData{}, 0.99), 0.99);  // no --fail-fast
-  // Every early look of a K = 4 plan done: the end is look 4.
+  // Every early look of a K = 4 plan done (as look_options levels them):
+  // the end is look 4 and keeps alpha/2.
+  LookPlan p = plan_looks(2min, 90s);
+  ASSERT_EQ(p.planned, 4);
   std::vector<double> looks;
-  for (int k = 1; k <= 3; ++k) looks.push_back(early_look_confidence(k, 4, 0.99));
+  for (int k = 1; k <= 3; ++k) looks.push_back(look_options(p, k, 0.99, 90s, 0, 0, p.at_s(k)).confidence);
+  // 0.005 * ln(1 + (e-1) k/3): 0.0022642, then 0.0015528 and 0.0011831.
+  EXPECT_NEAR(1 - looks[0], 0.0022641621263197, 1e-12);
+  EXPECT_NEAR(1 - looks[2], 0.0011830874230493, 1e-12);
   double final_conf = final_look_confidence(with_looks(looks), 0.99);
-  EXPECT_NEAR(final_conf, early_look_confidence(4, 4, 0.99), 1e-15);
-  // alpha = 0.01 * ln(1 + (e-1) t): the last quarter is 0.01 * (1 - ln(1 + 3(e-1)/4)).
-  EXPECT_NEAR(1 - final_conf, 0.0017201106075713, 1e-12);
+  EXPECT_NEAR(final_conf, 0.995, 1e-12);
   double spent = 1 - final_conf;
   for (double c : looks) spent += 1 - c;
   EXPECT_NEAR(spent, 0.01, 1e-15);  // alpha in all, not 2 alpha

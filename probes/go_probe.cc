@@ -65,7 +65,7 @@ Duration GoProbe::default_interval(Duration base_interval, Duration run_duration
 
 Duration GoProbe::default_live_heap_every(Duration probe_interval, Duration run_duration) {
   if (run_duration <= Duration::zero()) return Duration::zero();
-  return std::max({probe_interval, Duration(std::chrono::seconds(1)), run_duration / kTargetLiveHeapReadings});
+  return std::max({probe_interval, Duration(std::chrono::seconds(5)), run_duration / kTargetLiveHeapReadings});
 }
 
 std::vector<std::string> GoProbe::series() const {
@@ -90,7 +90,12 @@ Duration GoProbe::timeout() const {
 Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   const auto start = Clock::now();
   std::vector<Reading> out;
-  if (start < resume_at_) return out;  // the last sample was dear: wait (duty cycle)
+  if (duty_factor_ > 0) {
+    if (last_credit_ != Clock::time_point{})
+      credit_ = std::min<Duration>(kDutyBurst, credit_ + (start - last_credit_) / duty_factor_);
+    last_credit_ = start;
+    if (credit_ < Duration::zero()) return out;  // in debt: skip (duty cycle)
+  }
   auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout());
   if (!g) {
     if (grace_.forgive(g.error())) return out;  // the SUT is not listening yet
@@ -135,7 +140,7 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
     }
   }
   const auto took = Clock::now() - start;
-  resume_at_ = start + duty_factor_ * took;
+  if (duty_factor_ > 0) credit_ -= std::chrono::duration_cast<Duration>(took);
   const double ms = std::chrono::duration<double, std::milli>(took).count();
   out.push_back({"probe_go_latency_ms", ms, {}});
   return out;

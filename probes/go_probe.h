@@ -15,11 +15,17 @@ namespace soak {
 
 class GoProbe : public Probe, public ProfileCapturer {
  public:
-  /// At the default interval, a sample that took L is followed by none for
-  /// kDutyFactor * L: the probe keeps below 1 % of the time (a SUT with 100k
-  /// goroutines makes the goroutine profile that much dearer). An interval
-  /// the user set (--go-interval) is kept exactly (make_go_probes).
+  /// At the default interval the probe keeps below 1/kDutyFactor = 1 % of the
+  /// time (a SUT with 100k goroutines makes the goroutine profile that much
+  /// dearer): a token bucket earns 1 % of the wall time elapsed, holds at
+  /// most kDutyBurst, and each sample spends its own latency; while the
+  /// bucket is in debt samples are skipped. So over any window of T the
+  /// probe's wall time is at most T/kDutyFactor + kDutyBurst + one sample,
+  /// and a single dear sample (a forced GC) does not cost the next plain
+  /// sample. An interval the user set (--go-interval) is kept exactly
+  /// (make_go_probes).
   static constexpr int kDutyFactor = 100;
+  static constexpr Duration kDutyBurst = std::chrono::milliseconds(100);
 
   /// The default interval aims at this many samples over the run.
   static constexpr int kTargetSamples = 40;
@@ -54,8 +60,9 @@ class GoProbe : public Probe, public ProfileCapturer {
   /// probes.go_interval set it instead.
   static Duration default_interval(Duration base_interval, Duration run_duration = {});
   /// Default spacing of the forced-GC live-heap readings: run_duration /
-  /// kTargetLiveHeapReadings, at least the probe's interval and 1 s; zero
-  /// (off) when the duration is unknown.
+  /// kTargetLiveHeapReadings, at least the probe's interval and 5 s (a forced
+  /// GC costs ~10x a plain sample: in a short run they would take most of
+  /// the 1 % duty cycle); zero (off) when the duration is unknown.
   static Duration default_live_heap_every(Duration probe_interval, Duration run_duration);
 
  private:
@@ -70,7 +77,9 @@ class GoProbe : public Probe, public ProfileCapturer {
   int duty_factor_;
   Duration live_heap_every_;
   bool live_heap_series_;
-  std::chrono::steady_clock::time_point resume_at_{};   // duty-cycle limit
+  // Duty-cycle token bucket: credit in wall time, earned since last_credit_.
+  Duration credit_ = kDutyBurst;
+  std::chrono::steady_clock::time_point last_credit_{};
   std::chrono::steady_clock::time_point next_live_{};   // next forced-GC reading
 };
 

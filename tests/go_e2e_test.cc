@@ -150,7 +150,9 @@ std::string verdict_of(const json& summary, const std::string& spec) {
 }
 
 const json* budget_of(const json& summary, const std::string& spec) {
-  for (const auto& b : summary.value("budgets", json::array()))
+  auto it = summary.find("budgets");
+  if (it == summary.end() || !it->is_array()) return nullptr;
+  for (const auto& b : *it)
     if (b.value("spec", "") == spec) return &b;
   return nullptr;
 }
@@ -288,8 +290,8 @@ TEST_F(GoE2E, GoSeriesProfilesAndGctraceAreRecorded) {
   size_t live = 0;
   for (const auto& s : o.summary.value("series", json::array()))
     if (s.value("name", "") == "go_heap_live_bytes") live = s.value("count", 0u);
-  EXPECT_GE(live, 8u) << describe(o.summary);  // every 3 s in 60 s, less duty-cycle skips
-  EXPECT_LE(live, 21u);
+  EXPECT_GE(live, 8u) << describe(o.summary);  // every 5 s in 60 s, less duty-cycle skips
+  EXPECT_LE(live, 13u);
 }
 
 }  // namespace
