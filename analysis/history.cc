@@ -6,6 +6,7 @@
 
 #include <boost/math/distributions/students_t.hpp>
 
+#include "analysis/slope_fit.h"
 #include "analysis/stats.h"
 
 namespace soak::analysis {
@@ -105,6 +106,13 @@ std::vector<ChangePoint> e_divisive(std::span<const double> x, double alpha, siz
     cp.mean_after = mean(x.subspan(cp.index, after - cp.index));
   }
   return found;
+}
+
+std::optional<double> se_from_bounds(double low, double high, double confidence, double n_eff) {
+  if (!std::isfinite(low) || !std::isfinite(high) || high < low) return std::nullopt;
+  const double q = n_eff > 0 ? t_quantile(confidence, n_eff) : normal_quantile(confidence);
+  if (!(q > 0)) return std::nullopt;
+  return (high - low) / (2 * q);
 }
 
 RegressionResult judge_regression(std::span<const HistoryPoint> history, double slope, double se, double limit,

@@ -56,6 +56,12 @@ struct RegressionResult {
   double floor = 0;         // effect-size floor the rise had to reach
 };
 
+/// The standard error behind a budget interval: `low`/`high` are one-sided
+/// bounds at `confidence` each (Student quantile on `n_eff` points; normal
+/// when n_eff <= 0), so high - low = 2 q se. Empty when the bounds are not
+/// finite.
+std::optional<double> se_from_bounds(double low, double high, double confidence, double n_eff);
+
 /// Judges `slope` (standard error `se`) of this build against `history`
 /// (earlier builds of the same series, budget and machine class, oldest
 /// first). `limit` is the budget's limit in the slope's unit.

@@ -15,7 +15,6 @@
 
 #include <fmt/format.h>
 
-#include "analysis/slope_fit.h"
 #include "analysis/verdict_text.h"
 #include "common/posix.h"
 #include "common/series.h"
@@ -393,10 +392,7 @@ Result<PendingHistory> judge_history(const HistorySettings& settings, const json
       }
     // The budget interval is one-sided at `confidence` each way: its width
     // is 2 q se.
-    if (b.ci_low && b.ci_high && std::isfinite(*b.ci_low) && std::isfinite(*b.ci_high)) {
-      double q = analysis::t_quantile(confidence, hs.n_eff > 0 ? hs.n_eff : 1e9);
-      if (q > 0) hs.se = (*b.ci_high - *b.ci_low) / (2 * q);
-    }
+    if (b.ci_low && b.ci_high) hs.se = analysis::se_from_bounds(*b.ci_low, *b.ci_high, confidence, hs.n_eff);
 
     // Earlier builds of this series, budget unit and machine class.
     std::vector<analysis::HistoryPoint> points;
