@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/endurance.h"
 #include "analysis/series_trend.h"
 #include "analysis/slope_fit.h"
 #include "analysis/verdict_text.h"
@@ -175,6 +176,11 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     const SeriesData* s = data.find(name);
     return s && !s->v.empty();
   };
+  // Endurance (analysis/endurance.h): every series with a known limit gets
+  // its time to limit; endurance budgets are judged from it.
+  std::map<std::string, std::optional<TimeToLimit>> ttls = analysis::times_to_limit(data, trends, budgets, available);
+  for (auto& ss : j.series) ss.time_to_limit = ttls[ss.name];
+
   std::optional<std::string> main_series;
   // Slope budgets that can be judged: each is a function from its level to
   // its inputs, judged below under Holm-Bonferroni across the run.
@@ -189,7 +195,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
   for (const auto& b : budgets) {
     BudgetResult r;
     r.spec = b.spec;
-    r.kind = b.kind == BudgetKind::kSlope ? "slope" : "level";
+    r.kind = b.kind == BudgetKind::kSlope ? "slope" : b.kind == BudgetKind::kLevel ? "level" : "endurance";
     r.limit = b.limit;
     if (b.kind == BudgetKind::kSlope) r.per = per_text(b.per);
     if (is_alias(b.target)) r.alias = b.target;
@@ -207,6 +213,11 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     const std::string unit = series_unit(r.series);
     if (b.kind == BudgetKind::kLevel) {
       judge_level(b, s, unit, r);
+      j.budgets.push_back(std::move(r));
+      continue;
+    }
+    if (b.kind == BudgetKind::kEndurance) {
+      analysis::judge_endurance_budget(b, r.series, unit, trends.at(r.series), ttls[r.series], r);
       j.budgets.push_back(std::move(r));
       continue;
     }

@@ -81,13 +81,14 @@ Result<Budget> parse_budget(std::string_view spec) {
     if (c == '"') in_quotes = true;
     else if (c == '{') ++depth;
     else if (c == '}') --depth;
-    else if (depth == 0 && (c == '=' || (c == '<' && i + 1 < spec.size() && spec[i + 1] == '='))) {
+    else if (depth == 0 && (c == '=' || ((c == '<' || c == '>') && i + 1 < spec.size() && spec[i + 1] == '='))) {
       op = i;
       break;
     }
   }
   if (op == std::string_view::npos)
-    return make_error("expected SERIES=RATE/UNIT (e.g. rss=2MiB/h) or SERIES<=LIMIT (e.g. rss<=512MiB)");
+    return make_error("expected SERIES=RATE/UNIT (e.g. rss=2MiB/h), SERIES<=LIMIT (e.g. rss<=512MiB) or "
+                      "SERIES>=DURATION (e.g. rss>=7d)");
   b.target = std::string(spec.substr(0, op));
   if (b.target.empty()) return make_error("missing series name before the operator");
   if (budget_candidates(b.target).empty())
@@ -95,6 +96,17 @@ Result<Budget> parse_budget(std::string_view spec) {
         "unknown series \"{}\" (expected a series such as rss_bytes, an alias such as rss, heap, "
         "goroutines, threads, fds, sockets, latency_p99, or prom:NAME)",
         b.target));
+  if (spec[op] == '>') {
+    b.kind = BudgetKind::kEndurance;
+    std::string_view rhs = spec.substr(op + 2);
+    while (!rhs.empty() && rhs.front() == ' ') rhs.remove_prefix(1);
+    while (!rhs.empty() && rhs.back() == ' ') rhs.remove_suffix(1);
+    auto d = parse_duration(rhs);
+    if (!d) return make_error(fmt::format("{} (an endurance budget takes a duration, e.g. rss>=7d)", d.message()));
+    if (*d <= Duration::zero()) return make_error("an endurance budget needs a duration above 0 (e.g. rss>=7d)");
+    b.limit = to_seconds(*d);
+    return b;
+  }
   if (spec[op] == '<') {
     b.kind = BudgetKind::kLevel;
     auto v = parse_amount(spec.substr(op + 2));

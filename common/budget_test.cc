@@ -52,5 +52,17 @@ TEST(ParseBudget, ErrorsNameTheReason) {
   EXPECT_FALSE(parse_budget("=1/h").ok());
 }
 
+TEST(ParseBudget, Endurance) {
+  auto b = parse_budget("rss>=7d");
+  ASSERT_TRUE(b.ok()) << b.message();
+  EXPECT_EQ(b->kind, BudgetKind::kEndurance);
+  EXPECT_EQ(b->target, "rss");
+  EXPECT_DOUBLE_EQ(b->limit, 7 * 86400.0);
+  EXPECT_DOUBLE_EQ(parse_budget("fds>=1h30m")->limit, 5400.0);
+  EXPECT_NE(parse_budget("rss>=7x").message().find("endurance budget takes a duration"), std::string::npos);
+  EXPECT_NE(parse_budget("rss>=0s").message().find("above 0"), std::string::npos);
+  EXPECT_NE(parse_budget("rss>").message().find("SERIES>=DURATION"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace soak

@@ -16,6 +16,8 @@ const std::vector<SeriesInfo>& canonical_series() {
       {"cpu_seconds", "seconds", SeriesKind::kCounter, "/proc/PID/stat utime+stime"},
       {"heap_bytes", "bytes", SeriesKind::kBytes, "allocator in-use bytes (preload shim)"},
       {"heap_allocs", "count", SeriesKind::kCount, "live allocations (preload shim)"},
+      {"cgroup_memory_bytes", "bytes", SeriesKind::kBytes,
+       "memory.current / memory.usage_in_bytes of the SUT's cgroup (--memory-limit)"},
       {"goroutines", "count", SeriesKind::kCount, "Go goroutine profile total"},
       {"go_heap_alloc_bytes", "bytes", SeriesKind::kBytes, "Go MemStats HeapAlloc"},
       {"go_heap_live_bytes", "bytes", SeriesKind::kBytes, "Go live heap after GC (gctrace)"},

@@ -103,6 +103,25 @@ Trend trend_from(const json& j) {
   return t;
 }
 
+json ttl_json(const std::optional<TimeToLimit>& t) {
+  if (!t) return nullptr;
+  return json{{"estimate", opt(t->estimate)}, {"low", opt(t->low)}, {"high", opt(t->high)},
+              {"limit", t->limit}, {"limit_source", t->limit_source}, {"level", t->level}};
+}
+
+std::optional<TimeToLimit> ttl_from(const json& x) {
+  auto it = x.find("time_to_limit_s");
+  if (it == x.end() || !it->is_object()) return std::nullopt;
+  TimeToLimit t;
+  get_opt(*it, "estimate", t.estimate);
+  get_opt(*it, "low", t.low);
+  get_opt(*it, "high", t.high);
+  get_to(*it, "limit", t.limit);
+  get_to(*it, "limit_source", t.limit_source);
+  get_to(*it, "level", t.level);
+  return t;
+}
+
 }  // namespace
 
 json to_json(const Summary& s) {
@@ -115,7 +134,8 @@ json to_json(const Summary& s) {
                           {"last", x.last},
                           {"min", x.min},
                           {"max", x.max},
-                          {"trend", x.trend ? trend_json(*x.trend) : json(nullptr)}});
+                          {"trend", x.trend ? trend_json(*x.trend) : json(nullptr)},
+                          {"time_to_limit_s", ttl_json(x.time_to_limit)}});
   }
   json budgets = json::array();
   for (const auto& b : s.budgets) {
@@ -139,10 +159,12 @@ json to_json(const Summary& s) {
   if (s.exit) {
     exit = json::object();
     if (s.exit->code) exit["code"] = *s.exit->code;
-    if (s.exit->signal) {
-      exit["signal"] = *s.exit->signal;
+    if (s.exit->signal || s.exit->oom_killed) {
+      if (s.exit->signal) exit["signal"] = *s.exit->signal;
       exit["oom_killed"] = s.exit->oom_killed;
     }
+    if (s.exit->memory_limit_bytes) exit["memory_limit_bytes"] = *s.exit->memory_limit_bytes;
+    if (s.exit->after_s) exit["after_s"] = *s.exit->after_s;
   }
   json workload = nullptr;
   if (s.workload) {
@@ -213,6 +235,8 @@ Result<Summary> summary_from_json(const json& j) {
         get_opt(*e, "code", x.code);
         get_opt(*e, "signal", x.signal);
         get_to(*e, "oom_killed", x.oom_killed);
+        get_opt(*e, "memory_limit_bytes", x.memory_limit_bytes);
+        get_opt(*e, "after_s", x.after_s);
         s.exit = x;
       }
     }
@@ -226,6 +250,7 @@ Result<Summary> summary_from_json(const json& j) {
       get_to(x, "min", ss.min);
       get_to(x, "max", ss.max);
       if (auto t = x.find("trend"); t != x.end() && t->is_object()) ss.trend = trend_from(*t);
+      ss.time_to_limit = ttl_from(x);
       s.series.push_back(std::move(ss));
     }
     for (const auto& x : j.value("budgets", json::array())) {
@@ -285,12 +310,38 @@ Result<Summary> summary_from_json(const json& j) {
   }
 }
 
+namespace {
+// "64 MiB", "1.5 GiB": a limit as the user would have written it.
+std::string limit_text(double b) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  int i = 0;
+  while (b >= 1024 && i < 4) {
+    b /= 1024;
+    ++i;
+  }
+  std::string n = fmt::format("{:.2f}", b);
+  while (n.back() == '0') n.pop_back();
+  if (n.back() == '.') n.pop_back();
+  return n + " " + units[i];
+}
+// "0:41", "12:05", "1:02:03".
+std::string clock_text(double s) {
+  long t = static_cast<long>(s + 0.5);
+  if (t >= 3600) return fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60);
+  return fmt::format("{}:{:02}", t / 60, t % 60);
+}
+}  // namespace
+
 std::string describe_exit(const SutExit& e) {
-  std::string s = e.signal ? "was killed by " + *e.signal
-                  : e.code ? fmt::format("exited with code {}", *e.code)
-                           : std::string("exited");
-  if (e.oom_killed) s += " (OOM killer)";
-  return s;
+  if (e.oom_killed) {
+    std::string s = "was killed by the kernel OOM killer";
+    if (e.memory_limit_bytes) s += " at " + limit_text(*e.memory_limit_bytes);
+    if (e.after_s) s += " after " + clock_text(*e.after_s);
+    return s;
+  }
+  return e.signal ? "was killed by " + *e.signal
+         : e.code ? fmt::format("exited with code {}", *e.code)
+                  : std::string("exited");
 }
 
 }  // namespace soak

@@ -57,18 +57,29 @@ struct Trend {
   std::vector<double> block_t, block_v;    // the signal actually fitted (for plots)
 };
 
+/// When a series reaches its known limit (DESIGN.md section 9): seconds
+/// from its last sample at the fitted slope (estimate) and its confidence
+/// bounds (low = soonest, high = latest). Empty: never at that slope.
+struct TimeToLimit {
+  std::optional<double> estimate, low, high;
+  double limit = 0;           // in the series' unit
+  std::string limit_source;   // "rss<=1GiB", "--memory-limit", "GOMEMLIMIT", "RLIMIT_NOFILE"
+  double level = 0;           // fitted level at the last sample
+};
+
 struct SeriesSummary {
   std::string name;
   std::string unit;
   size_t count = 0;
   double first = 0, last = 0, min = 0, max = 0;
   std::optional<Trend> trend;  // absent when too little data
+  std::optional<TimeToLimit> time_to_limit;  // series with a known limit and a trend
 };
 
 struct BudgetResult {
   std::string spec;     // as the user wrote it, e.g. "rss=2MiB/h"
   std::string series;   // resolved canonical series, e.g. "rss_bytes"
-  std::string kind;     // "slope" | "level"
+  std::string kind;     // "slope" | "level" | "endurance" (limit = required seconds)
   double limit = 0;     // base units (per `per` for slopes)
   std::string per;      // "s","m","h","d","req" for slopes; empty for level
   std::optional<double> observed;   // slope in `per` units (per h for time), or max level
@@ -88,9 +99,13 @@ struct SutExit {
   std::optional<int> code;
   std::optional<std::string> signal;  // "SIGKILL"
   bool oom_killed = false;
+  // Additions:
+  std::optional<double> memory_limit_bytes;  // --memory-limit, when the OOM killer acted under it
+  std::optional<double> after_s;             // run time (since ready) when it ended
 };
 
-/// "exited with code 2", "was killed by SIGKILL (OOM killer)".
+/// "exited with code 2", "was killed by SIGKILL", "was killed by the kernel
+/// OOM killer at 64 MiB after 0:41".
 std::string describe_exit(const SutExit& e);
 
 struct WorkloadSummary {

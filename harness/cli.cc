@@ -21,7 +21,7 @@ namespace {
 struct RunFlags {
   std::string config, duration, warmup, interval, out, ready, ready_timeout, rate, connections,
       go, metrics, style, confidence, pss_interval, go_interval, go_live_heap, metrics_interval, log_limit, cwd,
-      native_heap;
+      native_heap, memory_limit, nofile;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
   std::string history, build;
@@ -138,6 +138,18 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     if (!v) return flag_error("--log-limit", f.log_limit, v.message());
     if (!(*v > 0)) return flag_error("--log-limit", f.log_limit, "expected a size above 0");
     c.sut_log_limit_bytes = *v;
+  }
+  if (given("--memory-limit")) {
+    auto v = parse_size(f.memory_limit);
+    if (!v) return flag_error("--memory-limit", f.memory_limit, v.message());
+    if (auto st = check_memory_limit(*v); !st) return flag_error("--memory-limit", f.memory_limit, st.message());
+    c.memory_limit_bytes = *v;
+  }
+  if (given("--nofile")) {
+    auto v = parse_number(f.nofile);
+    if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e12)
+      return flag_error("--nofile", f.nofile, "expected a whole number of file descriptors >= 1, e.g. 1024");
+    c.nofile = static_cast<uint64_t>(*v);
   }
   if (given("--ready")) {
     auto r = parse_ready_spec(f.ready);
@@ -277,6 +289,10 @@ void add_run_options(CLI::App& run, RunFlags& f) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run.add_option("--cwd", f.cwd, "working directory of the SUT [.]")->type_name("DIR");
   run.add_option("--log-limit", f.log_limit, "cap of sut.log [64MiB]")->type_name("SIZE");
+  run.add_option("--memory-limit", f.memory_limit,
+                 "run the SUT's tree in a memory cgroup of its own with this limit; an OOM kill is exit 3")
+      ->type_name("SIZE");
+  run.add_option("--nofile", f.nofile, "RLIMIT_NOFILE of the SUT [inherited]")->type_name("N");
   run.add_flag("--strict", f.strict, "an inconclusive budget fails the run (exit 4)");
   run.add_flag("--fail-fast", f.fail_fast, "stop as soon as a budget is exceeded with significance");
   run.add_option("--confidence", f.confidence, "confidence of the budget tests [0.99]")->type_name("X");

@@ -82,7 +82,8 @@ Result<std::string> get_url(const json& v, const std::string& path) {
 
 Status apply_sut(const json& sut, RunConfig& c) {
   if (!sut.is_object()) return wrong_type("sut", "an object", sut);
-  SOAK_TRY(check_keys(sut, "sut.", {"command", "cwd", "env", "ready", "ready_timeout", "log_limit"}));
+  SOAK_TRY(check_keys(sut, "sut.", {"command", "cwd", "env", "ready", "ready_timeout", "log_limit", "memory_limit",
+                                     "nofile"}));
   if (auto it = sut.find("command"); it != sut.end()) {
     c.command.clear();
     if (it->is_string()) {
@@ -134,6 +135,26 @@ Status apply_sut(const json& sut, RunConfig& c) {
     }
     if (!(c.sut_log_limit_bytes > 0))
       return make_error(fmt::format("sut.log_limit: {}: expected a size above 0", shown(*it)));
+  }
+  if (auto it = sut.find("memory_limit"); it != sut.end()) {
+    double v = 0;
+    if (it->is_number()) {
+      v = it->get<double>();
+    } else {
+      auto s = get_string(*it, "sut.memory_limit", "256MiB");
+      if (!s) return s.error();
+      auto parsed = parse_size(*s);
+      if (!parsed) return make_error(fmt::format("sut.memory_limit: \"{}\": {}", *s, parsed.message()));
+      v = *parsed;
+    }
+    if (auto st = check_memory_limit(v); !st)
+      return make_error(fmt::format("sut.memory_limit: {}: {}", shown(*it), st.message()));
+    c.memory_limit_bytes = v;
+  }
+  if (auto it = sut.find("nofile"); it != sut.end()) {
+    if (!it->is_number_integer() || it->get<long long>() < 1)
+      return wrong_type("sut.nofile", "a whole number of file descriptors >= 1, like 1024", *it);
+    c.nofile = it->get<uint64_t>();
   }
   return Status::Ok();
 }
@@ -234,11 +255,11 @@ Status apply_budgets(const json& b, RunConfig& c) {
   } else if (b.is_object()) {
     for (auto it = b.begin(); it != b.end(); ++it) {
       std::string path = "budgets." + it.key();
-      // "2MiB/h" -> rss=2MiB/h; "<=512MiB" -> rss<=512MiB.
+      // "2MiB/h" -> rss=2MiB/h; "<=512MiB" -> rss<=512MiB; ">=7d" -> rss>=7d.
       auto one = [&](const std::string& p, const json& v) -> Status {
         auto s = get_string(v, p, "2MiB/h");
         if (!s) return s.error();
-        std::string spec = s->starts_with("<=") ? it.key() + *s : it.key() + "=" + *s;
+        std::string spec = s->starts_with("<=") || s->starts_with(">=") ? it.key() + *s : it.key() + "=" + *s;
         return add(p, spec);
       };
       if (it.value().is_array()) {
@@ -423,6 +444,8 @@ json config_to_json(const RunConfig& c) {
            {"env", c.env},
            {"ready_timeout", exact_duration(c.ready_timeout)},
            {"log_limit", c.sut_log_limit_bytes}};
+  if (c.memory_limit_bytes) sut["memory_limit"] = *c.memory_limit_bytes;
+  if (c.nofile) sut["nofile"] = *c.nofile;
   if (!c.command.empty()) sut["command"] = c.command;  // none: a service soak does not launch
   if (c.ready) sut["ready"] = c.ready->text;
   json probes{{"gctrace", c.gctrace},
@@ -448,6 +471,13 @@ json config_to_json(const RunConfig& c) {
               {"style", to_string(c.style)}};
   if (c.history) j["history"] = history_settings_to_json(*c.history);
   return j;
+}
+
+Status check_memory_limit(double bytes) {
+  // Below a few MiB a process cannot even start: the kernel would OOM-kill
+  // the SUT's loader, which reads as a bug in the SUT.
+  if (!(bytes >= 4.0 * 1024 * 1024)) return make_error("expected a size of at least 4MiB (e.g. 256MiB)");
+  return Status::Ok();
 }
 
 Result<std::optional<ReadySpec>> readiness_spec(const RunConfig& config) {

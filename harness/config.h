@@ -43,6 +43,8 @@ struct RunConfig {
   std::optional<ReadySpec> ready;
   Duration ready_timeout = std::chrono::seconds(60);
   double sut_log_limit_bytes = 64.0 * 1024 * 1024;  // sut.log cap (sut.log_limit)
+  std::optional<double> memory_limit_bytes;    // --memory-limit / sut.memory_limit: own memory cgroup
+  std::optional<uint64_t> nofile;              // --nofile / sut.nofile: RLIMIT_NOFILE of the SUT
   // timing
   Duration duration{};                         // required
   std::optional<Duration> warmup;              // empty = auto
@@ -87,6 +89,8 @@ Result<ReadySpec> parse_ready_spec(std::string_view text);
 /// The options log:REGEX readiness compiles with (RE2 syntax; errors are
 /// returned, not printed by RE2 itself).
 re2::RE2::Options log_regex_options();
+/// A --memory-limit / sut.memory_limit in bytes: at least 4 MiB.
+Status check_memory_limit(double bytes);
 /// "auto", "basic", "none".
 Result<Style> parse_style(std::string_view text);
 std::string_view to_string(Style s);

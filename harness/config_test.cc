@@ -263,6 +263,8 @@ TEST(ConfigSchemaTest, EveryParserKeyIsInTheSchemaAndNoOther) {
   c.go_live_heap = std::chrono::seconds(30);
   c.metrics_interval = std::chrono::seconds(2);
   c.history = HistorySettings{"h.jsonl", "b1", false, {}};
+  c.memory_limit_bytes = 256.0 * 1024 * 1024;
+  c.nofile = 1024;
   std::set<std::string> parser_keys{"$schema"};
   json full = config_to_json(c);
   for (auto it = full.begin(); it != full.end(); ++it) {

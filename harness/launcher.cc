@@ -39,13 +39,4 @@ void merge_gctrace(std::map<std::string, std::string>& env) {
   env["GODEBUG"] = current.empty() ? "gctrace=1" : current + ",gctrace=1";
 }
 
-std::optional<long long> read_oom_kill_count() {
-  std::ifstream in("/proc/vmstat");
-  std::string key;
-  long long value = 0;
-  while (in >> key >> value)
-    if (key == "oom_kill") return value;
-  return std::nullopt;
-}
-
 }  // namespace soak

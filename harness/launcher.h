@@ -38,7 +38,4 @@ Result<std::unique_ptr<Child>> launch_sut(const LaunchSpec& spec);
 /// inherited, with a comma).
 void merge_gctrace(std::map<std::string, std::string>& env);
 
-/// The oom_kill counter of /proc/vmstat (empty when unreadable).
-std::optional<long long> read_oom_kill_count();
-
 }  // namespace soak

@@ -150,20 +150,5 @@ TEST(LauncherTest, GctraceIsMergedIntoAnExistingGodebug) {
   EXPECT_EQ(env2["GODEBUG"], "madvdontneed=1,gctrace=1");
 }
 
-TEST(LauncherTest, OomKillCounterIsTheOneInProcVmstat) {
-  // Read independently (awk) and compared: the counter only ever grows, so
-  // ours lies between two readings of it.
-  auto awk = [] {
-    auto r = testing::run_command({"/usr/bin/awk", "$1 == \"oom_kill\" { print $2 }", "/proc/vmstat"}, 30);
-    return std::stoll(r.out);
-  };
-  long long before = awk();
-  auto n = read_oom_kill_count();
-  long long after = awk();
-  ASSERT_TRUE(n.has_value());
-  EXPECT_LE(before, *n);
-  EXPECT_LE(*n, after);
-}
-
 }  // namespace
 }  // namespace soak

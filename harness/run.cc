@@ -32,6 +32,7 @@
 #include "harness/sampler.h"
 #include "harness/signals.h"
 #include "harness/survivors.h"
+#include "harness/sut_limits.h"
 #include "harness/verdict.h"
 #include "probes/culprits.h"
 #include "probes/registry.h"
@@ -196,6 +197,7 @@ class Run {
   std::vector<std::unique_ptr<Probe>> probes_;
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::unique_ptr<SignalWatcher> signals_;
+  std::unique_ptr<SutLimits> limits_;  // outlives child_: its cgroup goes after the tree
   std::unique_ptr<Child> child_;
   std::unique_ptr<RemoteWatch> remote_;
   std::unique_ptr<LogCapture> log_;
@@ -203,7 +205,6 @@ class Run {
   std::unique_ptr<ReadinessCheck> ready_;
   std::unique_ptr<Progress> progress_;
   Latest latest_;
-  std::optional<long long> oom_before_;
 
   TimePoint ready_at_{};
   std::optional<double> ready_s_;
@@ -247,7 +248,7 @@ bool Run::launch() {
   if (config_.gctrace) merge_gctrace(spec.env);
   if (auto st = add_native_heap_env(config_.native_heap, dir_->path() / "heap", spec.env); !st)
     warnings_.push_back("--native-heap: " + st.message());
-  oom_before_ = read_oom_kill_count();
+  spec.child_setup = [confine = limits_->child()] { return confine.apply_in_child(); };
   dir_->set_launch_time(clock_.now());
   auto child = launch_sut(spec);
   if (!child) {
@@ -345,6 +346,12 @@ std::string Run::end_reason_loop() {
       return "interrupted";
     }
     if (sut_gone()) return child_ ? "sut_exited" : "sut_lost";
+    if (limits_ && limits_->oom_in_tree()) {
+      // Usually the process soak launched was the victim: its exit is on
+      // the way. Otherwise another process of its tree was.
+      if (child_ && child_->wait_for(milliseconds(500))) return "sut_exited";
+      return "oom_killed";
+    }
     for (auto& w : workloads_) {
       if (auto f = w->failure()) {
         dir_->emit("workload_failed", {{"workload", std::string(w->name())}, {"message", f->message}});
@@ -404,12 +411,18 @@ std::optional<int> Run::prepare() {
   auto probes = make_probes(probe_options(config_));
   if (!probes) return setup_error(probes.message(), exit_code::kUsage);
   probes_ = std::move(*probes);
+  auto limits = SutLimits::prepare(config_);  // the SUT's cgroup, before anything is launched
+  if (!limits) return setup_error(limits.message(), exit_code::kUsage);
+  limits_ = std::move(*limits);
+  for (auto& p : limits_->probes(config_.interval)) probes_.push_back(std::move(p));
   for (const auto& spec : config_.workloads) {
     auto w = make_workload(spec);
     if (!w) return setup_error(w.message(), exit_code::kUsage);
     workloads_.push_back(std::move(*w));
   }
-  if (auto st = dir_->write_run_json(run_json(config_)); !st) return setup_error(st.message(), exit_code::kInternal);
+  nlohmann::json run_facts = run_json(config_);
+  run_facts.update(limits_->run_json_fields());
+  if (auto st = dir_->write_run_json(run_facts); !st) return setup_error(st.message(), exit_code::kInternal);
 
   if (!config_.native_heap.note.empty()) {
     warnings_.push_back(config_.native_heap.note);
@@ -641,6 +654,20 @@ void Run::stop_all() {
 
   if (remote_ && !sut_running) {
     outcome_.sut_failed = true;
+  } else if (child_ && end_reason_ == "oom_killed") {
+    // The OOM killer took a process of the SUT's tree (not necessarily the
+    // one soak launched): a SUT failure like its own death.
+    ExitStatus st = child_->stop(kStopGrace);
+    dir_->emit("sut_stopped", exit_fields(st));
+    SutExit ex{.signal = "SIGKILL", .oom_killed = true};
+    ex.memory_limit_bytes = limits_->memory_limit_bytes();
+    ex.after_s = round_ms(run_s_);
+    nlohmann::json f = {{"signal", "SIGKILL"}, {"oom_killed", true}, {"in_tree", true}, {"after_s", *ex.after_s}};
+    if (ex.memory_limit_bytes) f["memory_limit_bytes"] = *ex.memory_limit_bytes;
+    dir_->emit("sut_exited", f);
+    outcome_.sut_failed = true;
+    outcome_.sut_exit = ex;
+    std::fprintf(stderr, "soak: the SUT %s\n", soak::describe_exit(ex).c_str());
   } else if (child_) {
     if (sut_running) {
       ExitStatus st = child_->stop(kStopGrace);
@@ -648,21 +675,26 @@ void Run::stop_all() {
       dir_->emit("sut_stopped", exit_fields(st));
     } else {
       ExitStatus st = *child_->exit_status();
-      auto oom_after = read_oom_kill_count();
-      bool oom = st.signal && *st.signal == SIGKILL && oom_before_ && oom_after && *oom_after > *oom_before_;
+      bool oom = limits_->oom_killed(st.signal && *st.signal == SIGKILL);
+      SutExit ex = to_sut_exit(st, oom);
+      if (oom) ex.memory_limit_bytes = limits_->memory_limit_bytes();
+      if (ready_s_) ex.after_s = round_ms(run_s_);
       nlohmann::json f = exit_fields(st);
       f["oom_killed"] = oom;
+      if (ex.memory_limit_bytes) f["memory_limit_bytes"] = *ex.memory_limit_bytes;
+      if (ex.after_s) f["after_s"] = *ex.after_s;
       dir_->emit("sut_exited", f);
       outcome_.sut_failed = true;
-      outcome_.sut_exit = to_sut_exit(st, oom);
+      outcome_.sut_exit = ex;
       if (end_reason_ == "sut_exited")
-        std::fprintf(stderr, "soak: the SUT %s during the run%s\n", describe_exit(st).c_str(),
-                     oom ? " (OOM-killed)" : "");
+        std::fprintf(stderr, "soak: the SUT %s during the run\n", soak::describe_exit(ex).c_str());
       child_->stop(kStopGrace);  // whatever is left of its group
     }
   }
   stop_survivors();
   if (log_) log_->stop();
+  if (limits_)
+    if (auto removed = limits_->release(); !removed.is_null()) dir_->emit("cgroup_removed", removed);
   dir_->emit("run_end", {{"reason", end_reason_}, {"duration_s", round_ms(run_s_)}});
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/series.h"
+#include "harness/sut_limits.h"
 #include "probes/proc_probe.h"
 #include "probes/registry.h"
 #include "workloads/registry.h"
@@ -132,6 +133,7 @@ Result<Producible> producible_series(const RunConfig& c) {
   if (!probes) return probes.error();
   for (const auto& p : *probes)
     for (auto& s : p->series()) out.series.insert(std::move(s));
+  if (c.memory_limit_bytes) out.series.insert("cgroup_memory_bytes");  // harness/sut_limits' probe
   out.prom = c.metrics_url.has_value();
   for (const auto& p : make_proc_probes(probe_options(c)))
     for (auto& s : p->series()) out.proc_series.insert(std::move(s));
@@ -209,6 +211,7 @@ Status validate_run_config(RunConfig& config) {
   auto producible = producible_series(config);
   if (!producible) return producible.error();
   SOAK_TRY(check_budgets(config, *producible));
+  SOAK_TRY(validate_sut_limits(config));
   config.resolved = config_to_json(config);
   return Status::Ok();
 }

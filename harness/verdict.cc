@@ -154,6 +154,9 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
       if (auto it = x.find("code"); it != x.end() && it->is_number_integer()) ex.code = it->get<int>();
       if (auto it = x.find("signal"); it != x.end() && it->is_string()) ex.signal = it->get<std::string>();
       if (auto it = x.find("oom_killed"); it != x.end() && it->is_boolean()) ex.oom_killed = it->get<bool>();
+      if (auto it = x.find("memory_limit_bytes"); it != x.end() && it->is_number())
+        ex.memory_limit_bytes = it->get<double>();
+      if (auto it = x.find("after_s"); it != x.end() && it->is_number()) ex.after_s = it->get<double>();
       o.sut_exit = ex;
     } else if (e.event == "sut_lost") {
       o.sut_failed = true;

@@ -76,7 +76,7 @@ std::vector<std::string> plotted_series(const Summary& summary, const RunData& d
   };
   for (const auto& b : summary.budgets) add(b.series);
   for (const char* k : {"rss_bytes", "go_heap_live_bytes", "go_heap_alloc_bytes", "heap_bytes",
-                        "threads", "fds", "sockets", "goroutines", "latency_p99_ms"})
+                        "cgroup_memory_bytes", "threads", "fds", "sockets", "goroutines", "latency_p99_ms"})
     add(k);
   return out;
 }
@@ -104,6 +104,8 @@ std::string sut_failure(const Summary& summary, const RunData& data) {
     if (auto g = e->fields.find("signal"); g != e->fields.end() && g->is_string())
       x.signal = g->get<std::string>();
     x.oom_killed = e->fields.value("oom_killed", false);
+    if (auto m = e->fields.find("memory_limit_bytes"); m != e->fields.end() && m->is_number())
+      x.memory_limit_bytes = m->get<double>();
     return fmt::format("the SUT {} during the run (at {})", describe_exit(x), format_seconds(e->t));
   }
   if (summary.status == RunStatus::kSutFailed) return "the SUT failed (see events.jsonl)";

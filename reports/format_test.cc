@@ -67,7 +67,7 @@ TEST(SutFailure, ExplainsEachWayTheSutCanFail) {
   d.events.push_back({3.5, "ready_timeout", {{"message", "no answer on tcp:127.0.0.1:1"}}});
   EXPECT_EQ(sut_failure(s, d), "never became ready: no answer on tcp:127.0.0.1:1");
   d.events = {{7200, "sut_exited", {{"signal", "SIGKILL"}, {"oom_killed", true}}}};
-  EXPECT_EQ(sut_failure(s, d), "the SUT was killed by SIGKILL (OOM killer) during the run (at 2h)");
+  EXPECT_EQ(sut_failure(s, d), "the SUT was killed by the kernel OOM killer during the run (at 2h)");
   d.events = {{95, "sut_lost", {{"message", "the SUT stopped answering: no probe reading for 1m1s"}}}};
   EXPECT_EQ(sut_failure(s, d), "lost during the run (at 1m35s): the SUT stopped answering: no probe reading for 1m1s");
 }

@@ -52,7 +52,7 @@ TEST(HtmlReport, FailedSutLeadsTheVerdict) {
   EXPECT_THAT(html, HasSubstr("class=\"verdict sut_failed\""));
   EXPECT_THAT(html, HasSubstr(">SUT FAILED<"));
   EXPECT_THAT(html, HasSubstr("exit code 3"));
-  EXPECT_THAT(html, HasSubstr("the SUT was killed by SIGKILL (OOM killer) during the run"));
+  EXPECT_THAT(html, HasSubstr("the SUT was killed by the kernel OOM killer during the run"));
 }
 
 TEST(HtmlReport, EmptyRunSaysSoInsteadOfFailing) {

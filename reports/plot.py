@@ -26,9 +26,9 @@ import sys
 
 BUCKETS = 1500
 KEY_SERIES = ["rss_bytes", "go_heap_live_bytes", "go_heap_alloc_bytes", "heap_bytes",
-              "threads", "fds", "sockets", "goroutines", "latency_p99_ms"]
+              "cgroup_memory_bytes", "threads", "fds", "sockets", "goroutines", "latency_p99_ms"]
 UNITS = {"rss_bytes": "bytes", "rss_anon_bytes": "bytes", "pss_bytes": "bytes",
-         "heap_bytes": "bytes", "go_heap_alloc_bytes": "bytes", "go_heap_live_bytes": "bytes",
+         "heap_bytes": "bytes", "cgroup_memory_bytes": "bytes", "go_heap_alloc_bytes": "bytes", "go_heap_live_bytes": "bytes",
          "threads": "count", "fds": "count", "sockets": "count", "goroutines": "count",
          "go_gc_cycles": "count", "requests": "count", "errors": "count",
          "cpu_seconds": "seconds", "latency_p50_ms": "ms", "latency_p99_ms": "ms"}

@@ -239,7 +239,7 @@ TEST(WriteReports, JunitFailsSutCaseAndEscapesMarkup) {
   EXPECT_THAT(xml, HasSubstr("failures=\"2\""));
   EXPECT_THAT(xml, HasSubstr("<testcase name=\"rss&lt;=512MiB\""));
   EXPECT_THAT(xml, HasSubstr("max &quot;58 MiB&quot; &lt;&amp; fine"));
-  EXPECT_THAT(xml, HasSubstr("<failure message=\"the SUT was killed by SIGKILL (OOM killer) during "
+  EXPECT_THAT(xml, HasSubstr("<failure message=\"the SUT was killed by the kernel OOM killer during "
                              "the run\" type=\"sut_failed\">"));
 }
 
