@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "analysis/endurance.h"
 #include "common/series.h"
 #include "common/units.h"
 
@@ -38,12 +39,18 @@ std::string budget_unit(const BudgetResult& b) { return series_unit(b.series); }
 }  // namespace
 
 std::string format_budget_value(const BudgetResult& b, double v) {
+  if (b.kind == "endurance") return analysis::format_time_to(v);  // seconds
   std::string value = format_value(v, budget_unit(b));
   if (b.kind != "slope") return value;
   return value + "/" + (b.per.empty() ? std::string("h") : b.per);
 }
 
 std::string format_observed(const BudgetResult& b) {
+  if (b.kind == "endurance") {  // time to limit; an empty bound is "never"
+    if (!b.observed && !b.ci_low && !b.ci_high) return "unknown";
+    return fmt::format("{} [{}, {}]", analysis::format_time_to(b.observed), analysis::format_time_to(b.ci_low),
+                       analysis::format_time_to(b.ci_high));
+  }
   if (!b.observed) return "unknown";
   std::string s = format_budget_value(b, *b.observed);
   if (b.ci_low && b.ci_high)
@@ -87,6 +94,17 @@ const SeriesSummary* find_series_summary(const Summary& summary, std::string_vie
   return nullptr;
 }
 
+
+std::vector<std::string> time_to_limit_lines(const Summary& summary) {
+  std::vector<std::string> out;
+  for (const auto& s : summary.series)
+    if (s.time_to_limit)
+      out.push_back(fmt::format("{} ({})",
+                                analysis::describe_time_to_limit(analysis::short_series_name(s.name), s.unit,
+                                                                 *s.time_to_limit),
+                                s.time_to_limit->limit_source));
+  return out;
+}
 
 std::string sut_failure(const Summary& summary, const RunData& data) {
   if (const Event* e = data.find_event("launch_failed"))

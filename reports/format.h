@@ -25,6 +25,10 @@ std::string format_observed(const BudgetResult& b);
 /// The budget's limit converted to per hour; empty for level and per-request.
 std::optional<double> limit_per_hour(const BudgetResult& b);
 
+/// One line per series with a known limit, as the reports show it:
+/// "rss reaches 1 GiB in 41 h [29 h, 73 h] (--memory-limit)".
+std::vector<std::string> time_to_limit_lines(const Summary& summary);
+
 /// Seconds as "2h", "1h30m", "45.2s".
 std::string format_seconds(double s);
 

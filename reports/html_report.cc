@@ -75,6 +75,7 @@ class HtmlWriter final : public ReportWriter {
     verdict(s, data, out);
     out << "<main>\n";
     budgets(s, out);
+    time_to_limit(s, out);
     plots(s, data, out);
     series_table(s, out);
     workload(s, out);
@@ -124,6 +125,14 @@ class HtmlWriter final : public ReportWriter {
           << "</td><td>" << h(b.reason) << "</td></tr>\n";
     }
     out << "</tbody></table></section>\n";
+  }
+
+  void time_to_limit(const Summary& s, std::ostream& out) const {
+    auto lines = time_to_limit_lines(s);
+    if (lines.empty()) return;
+    out << "<section id=\"time-to-limit\"><h2>Time to limit</h2><ul>";
+    for (const auto& l : lines) out << "<li>" << h(l) << "</li>";
+    out << "</ul></section>\n";
   }
 
   void plots(const Summary& s, const RunData& data, std::ostream& out) const {

@@ -75,6 +75,12 @@ class MarkdownWriter final : public ReportWriter {
       out << "No budgets were set.\n\n";
     }
 
+    if (auto lines = time_to_limit_lines(s); !lines.empty()) {
+      out << "### Time to limit\n\n";
+      for (const auto& l : lines) out << "- " << markdown_cell(l) << "\n";
+      out << "\n";
+    }
+
     auto plotted = plotted_series(s, data);
     bool any = false;
     for (const auto& name : plotted) {

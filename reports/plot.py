@@ -178,6 +178,29 @@ def time_axis(t_end):
     return 1.0, "seconds since launch"
 
 
+def fmt_time_to(s):
+    """As analysis::format_time_to: "41 h", "35 min", "12 d", "never"."""
+    if s is None:
+        return "never"
+
+    def two(x):
+        return "%.0f" % x if x >= 10 else ("%.2g" % x)
+    if s < 120:
+        return "%s s" % two(s)
+    if s < 2 * 3600:
+        return "%s min" % two(s / 60.0)
+    if s < 100 * 3600:
+        return "%s h" % two(s / 3600.0)
+    return "%s d" % two(s / 86400.0)
+
+
+def time_to_limit_text(name, unit, ttl):
+    short = name[:-6] if name.endswith("_bytes") else name
+    return "%s reaches %s in %s [%s, %s]" % (short, fmt_value(ttl.get("limit", 0), unit),
+                                              fmt_time_to(ttl.get("estimate")),
+                                              fmt_time_to(ttl.get("low")), fmt_time_to(ttl.get("high")))
+
+
 def budget_slope_per_h(b, summary):
     if b.get("kind") != "slope":
         return None, ""
@@ -200,11 +223,19 @@ def plot_series(Figure, name, data, out_path):
     t, v = s["t"], s["v"]
     unit = s.get("unit") or unit_of(name)
     trend = None
+    ttl = None
     for x in summary.get("series", []) or []:
         if x.get("name") == name:
             trend = x.get("trend")
+            ttl = x.get("time_to_limit_s")
     budgets = [b for b in summary.get("budgets", []) or [] if b.get("series") == name]
     t_end = max(t[-1] if t else 0.0, (summary.get("run") or {}).get("duration_s") or 0.0)
+    # Extrapolation to the limit (DESIGN.md 9): drawn to where it meets the
+    # limit when that is within 3 run lengths, so the data stays readable.
+    hit = None
+    if ttl and t and ttl.get("estimate") is not None and ttl["estimate"] <= 3 * max(t_end, 1.0):
+        hit = t[-1] + ttl["estimate"]
+        t_end = max(t_end, hit)
     div, xlabel = time_axis(t_end)
 
     # A bare Figure, not pyplot: no global state, and pyplot's import is
@@ -269,6 +300,16 @@ def plot_series(Figure, name, data, out_path):
                 ax.plot([], [], color="#bf8700", lw=1.6, ls="--",
                         label="budget %s (off scale; max seen %s)"
                         % (b.get("spec", ""), fmt_value(hi_v, unit)))
+
+    if ttl and t:
+        text = "%s (%s)" % (time_to_limit_text(name, unit, ttl), ttl.get("limit_source", "limit"))
+        if hit is not None:
+            ax.plot([t[-1] / div, hit / div], [ttl.get("level", v[-1]), ttl["limit"]], color="#cf222e",
+                    lw=1.8, ls=":", label="extrapolation: " + text, zorder=5)
+            ax.axhline(ttl["limit"], color="#cf222e", lw=1.0, ls="-.", zorder=3)
+            ax.plot([hit / div], [ttl["limit"]], "x", color="#cf222e", ms=8, zorder=6)
+        else:
+            ax.plot([], [], color="#cf222e", lw=1.8, ls=":", label=text)
 
     seen = set()
     for e in data.get("events", []) or []:
