@@ -77,7 +77,11 @@ Status parse_samples(std::string_view text, std::string_view file, RunData& out)
         out.warnings.push_back(fmt::format("{}: line {} is truncated (run cut short?); ignored", file, no));
         return Status::Ok();
       }
-      return make_error(fmt::format("{}: line {}: not a JSON object", file, no));
+      // A line broken in the middle (a write cut short: full disk): said
+      // and skipped, so the rest is still judged.
+      out.warnings.push_back(
+          fmt::format("{}: line {}: not a JSON object (a write cut short?); skipped, the other lines are judged", file, no));
+      return Status::Ok();
     }
     auto t = j.find("t");
     if (t == j.end() || !t->is_number())
@@ -105,7 +109,8 @@ Status parse_events(std::string_view text, std::string_view file, RunData& out) 
         out.warnings.push_back(fmt::format("{}: line {} is truncated (run cut short?); ignored", file, no));
         return Status::Ok();
       }
-      return make_error(fmt::format("{}: line {}: not an event object", file, no));
+      out.warnings.push_back(fmt::format("{}: line {}: not an event object; skipped", file, no));
+      return Status::Ok();
     }
     Event e;
     e.t = j.value("t", 0.0);

@@ -43,13 +43,19 @@ TEST(RunData, TruncatedLastLineOfAKilledRunIsSkippedWithAWarning) {
   EXPECT_DOUBLE_EQ(r->interval_s(), 1.0);  // no interval_s, too few points: default
 }
 
-TEST(RunData, MalformedMiddleLineIsAnErrorNamingFileAndLine) {
+TEST(RunData, AMalformedMiddleLineIsNamedAndSkippedAndTheRestLoads) {
   TempDir d;
   write_file(d / "run.json", "{}");
-  write_file(d / "samples.jsonl", "{\"t\": 1, \"fds\": 5}\nnot json\n{\"t\": 3, \"fds\": 5}\n");
+  write_file(d / "samples.jsonl", "{\"t\": 1, \"fds\": 5}\n{\"t\": 2, \"fd\n{\"t\": 3, \"fds\": 6}\n");
+  write_file(d / "events.jsonl", "{\"t\": 0, \"event\": \"launched\"}\n{\"t\": 0.5, \"ev\n{\"t\": 1, \"event\": \"ready\"}\n");
   auto r = load_run_dir(d.path());
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.message(), "samples.jsonl: line 2: not a JSON object");
+  ASSERT_TRUE(r.ok()) << r.message();
+  ASSERT_NE(r->find("fds"), nullptr);
+  EXPECT_EQ(r->find("fds")->v, (std::vector<double>{5, 6}));
+  EXPECT_EQ(r->events.size(), 2u);
+  ASSERT_EQ(r->warnings.size(), 2u);
+  EXPECT_EQ(r->warnings[0].rfind("samples.jsonl: line 2: not a JSON object", 0), 0u) << r->warnings[0];
+  EXPECT_EQ(r->warnings[1].rfind("events.jsonl: line 2: not an event object", 0), 0u) << r->warnings[1];
   write_file(d / "samples.jsonl", "{\"fds\": 5}\n");
   EXPECT_EQ(load_run_dir(d.path()).message(), "samples.jsonl: line 1: missing number \"t\"");
 }

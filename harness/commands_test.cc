@@ -1,5 +1,6 @@
 #include "harness/commands.h"
 
+#include <algorithm>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -47,6 +48,21 @@ TEST(CheckCommandTest, MinimalRunJsonWithTruncatedLineIsJudged) {
   EXPECT_THAT(out.str(), HasSubstr("rss<=1MiB"));
   EXPECT_THAT(out.str(), HasSubstr("truncated"));
   EXPECT_THAT(out.str(), HasSubstr("soak: fail (exit 1)"));
+}
+
+TEST(CheckCommandTest, ABadLineInTheMiddleIsNamedAndTheRestIsJudged) {
+  TempDir dir;
+  write_file(dir / "run.json", kMinimalRun);
+  std::string samples = growing_samples(240, false);
+  auto at = samples.find('\n', samples.size() / 2);  // a half-written line, then more lines
+  samples.insert(at + 1, "{\"t\": 120.5, \"rss_by\n");
+  size_t line = std::count(samples.begin(), samples.begin() + static_cast<long>(at) + 1, '\n') + 1;
+  write_file(dir / "samples.jsonl", samples);
+  std::ostringstream out;
+  auto code = check_command(dir.path(), {}, out);
+  ASSERT_TRUE(code.ok()) << code.message();
+  EXPECT_EQ(*code, exit_code::kBudgetFailed) << out.str();  // judged, not "no data"
+  EXPECT_THAT(out.str(), HasSubstr(fmt::format("warning: samples.jsonl: line {}: not a JSON object", line)));
 }
 
 TEST(CheckCommandTest, BudgetsOnTheCommandLineReplaceTheRecordedOnes) {
