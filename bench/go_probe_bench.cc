@@ -36,7 +36,7 @@
 #include "probes/expvar.h"
 #include "probes/gctrace.h"
 #include "probes/go_probe.h"
-#include "probes/http_get.h"
+#include "net/http_client.h"
 #include "probes/pprof.h"
 #include "probes/proc.h"
 #include "probes/prometheus.h"
@@ -96,7 +96,7 @@ class Example {
 Example* g_example = nullptr;
 
 void BM_GoroutineProfile(benchmark::State& state) {
-  auto url = *soak::parse_probe_url(g_example->base() + "/debug/pprof/goroutine?debug=1");
+  auto url = *soak::parse_url(g_example->base() + "/debug/pprof/goroutine?debug=1");
   for (auto _ : state) {
     auto r = soak::http_get(url, 5s);
     auto p = soak::parse_goroutine_profile(r->body);
@@ -106,7 +106,7 @@ void BM_GoroutineProfile(benchmark::State& state) {
 BENCHMARK(BM_GoroutineProfile)->Unit(benchmark::kMicrosecond);
 
 void BM_Expvar(benchmark::State& state) {
-  auto url = *soak::parse_probe_url(g_example->base() + "/debug/vars");
+  auto url = *soak::parse_url(g_example->base() + "/debug/vars");
   for (auto _ : state) {
     auto r = soak::http_get(url, 5s);
     auto d = soak::parse_expvar(r->body);
@@ -116,7 +116,7 @@ void BM_Expvar(benchmark::State& state) {
 BENCHMARK(BM_Expvar)->Unit(benchmark::kMicrosecond);
 
 void BM_HeapFooter(benchmark::State& state) {
-  auto url = *soak::parse_probe_url(g_example->base() + "/debug/pprof/heap?debug=1");
+  auto url = *soak::parse_url(g_example->base() + "/debug/pprof/heap?debug=1");
   for (auto _ : state) {
     auto r = soak::http_get(url, 5s);
     auto p = soak::parse_heap_profile(r->body);
@@ -126,7 +126,7 @@ void BM_HeapFooter(benchmark::State& state) {
 BENCHMARK(BM_HeapFooter)->Unit(benchmark::kMicrosecond);
 
 void BM_MetricsScrape(benchmark::State& state) {
-  soak::MetricsProbe probe(*soak::parse_probe_url(g_example->base() + "/metrics"), 1s, {});
+  soak::MetricsProbe probe(*soak::parse_url(g_example->base() + "/metrics"), 1s, {});
   for (auto _ : state) {
     auto r = probe.sample(soak::Target{});
     benchmark::DoNotOptimize(r);
@@ -135,7 +135,7 @@ void BM_MetricsScrape(benchmark::State& state) {
 BENCHMARK(BM_MetricsScrape)->Unit(benchmark::kMicrosecond);
 
 void BM_GoProbeSample(benchmark::State& state) {
-  soak::GoProbe probe(*soak::parse_probe_url(g_example->base()), 1s, /*duty_factor=*/0);
+  soak::GoProbe probe(*soak::parse_url(g_example->base()), 1s, /*duty_factor=*/0);
   for (auto _ : state) {
     auto r = probe.sample(soak::Target{});
     benchmark::DoNotOptimize(r);
@@ -189,8 +189,8 @@ double sut_cpu_per_sample_s(pid_t pid, int n, const std::function<void()>& sampl
 
 // What the probes cost the SUT at their default intervals.
 void sut_cost_table(const Example& ex, int n) {
-  soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s), /*duty_factor=*/0);
-  soak::MetricsProbe metrics(*soak::parse_probe_url(ex.base() + "/metrics"), 1s, {});
+  soak::GoProbe go(*soak::parse_url(ex.base()), soak::GoProbe::default_interval(1s), /*duty_factor=*/0);
+  soak::MetricsProbe metrics(*soak::parse_url(ex.base() + "/metrics"), 1s, {});
   double go_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)go.sample(soak::Target{}); });
   double m_s = sut_cpu_per_sample_s(ex.pid(), n, [&] { (void)metrics.sample(soak::Target{}); });
   double go_i = soak::to_seconds(go.interval()), m_i = soak::to_seconds(metrics.interval());
@@ -268,8 +268,8 @@ void throughput_comparison(int seconds, int rounds) {
       Example ex("sawtooth", true);
       std::atomic<bool> stop{false};
       std::thread sampler([&] {
-        soak::GoProbe go(*soak::parse_probe_url(ex.base()), soak::GoProbe::default_interval(1s));
-        soak::MetricsProbe metrics(*soak::parse_probe_url(ex.base() + "/metrics"), 1s, {});
+        soak::GoProbe go(*soak::parse_url(ex.base()), soak::GoProbe::default_interval(1s));
+        soak::MetricsProbe metrics(*soak::parse_url(ex.base() + "/metrics"), 1s, {});
         auto next_go = std::chrono::steady_clock::now(), next_m = next_go;
         while (!stop) {
           auto now = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "harness/fleet_cli.h"
+#include "net/url.h"
 
 namespace soak {
 
@@ -181,8 +182,7 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     c.style = *s;
   }
   if (given("--go")) {
-    if (!f.go.starts_with("http://") && !f.go.starts_with("https://"))
-      return flag_error("--go", f.go, "expected the SUT's base URL, e.g. http://127.0.0.1:8080");
+    if (auto u = parse_url(f.go); !u) return flag_error("--go", f.go, u.message());
     c.go_url = f.go;
   }
   if (f.gctrace) c.gctrace = true;
@@ -192,8 +192,7 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     c.native_heap.mode = *m;
   }
   if (given("--metrics")) {
-    if (!f.metrics.starts_with("http://") && !f.metrics.starts_with("https://"))
-      return flag_error("--metrics", f.metrics, "expected a URL, e.g. http://127.0.0.1:8080/metrics");
+    if (auto u = parse_url(f.metrics); !u) return flag_error("--metrics", f.metrics, u.message());
     c.metrics_url = f.metrics;
   }
 

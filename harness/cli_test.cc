@@ -75,6 +75,10 @@ TEST(CliTest, ErrorsNameFlagTextAndReason) {
   EXPECT_THAT(err({"run", "--confidence", "2"}), HasSubstr("--confidence \"2\": expected a number between 0.5 and 1"));
   EXPECT_THAT(err({"run", "--workload", "ftp://x"}), HasSubstr("--workload \"ftp://x\": expected http://"));
   EXPECT_THAT(err({"run", "--go", "127.0.0.1:80"}), HasSubstr("--go \"127.0.0.1:80\""));
+  EXPECT_THAT(err({"run", "--go", "http://[::1"}), HasSubstr("--go \"http://[::1\": not a valid URL"));
+  EXPECT_THAT(err({"run", "--metrics", "http://h:99999/metrics"}),
+              HasSubstr("--metrics \"http://h:99999/metrics\": port \"99999\""));
+  EXPECT_THAT(err({"run", "--ready", "https://[::1/healthz"}), HasSubstr("--ready \"https://[::1/healthz\": not a valid URL"));
   EXPECT_THAT(err({"run", "--log-limit", "3XB"}), HasSubstr("--log-limit \"3XB\": unknown size unit"));
   EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr("--go-live-heap \"often\": "));
   EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr(" or off"));

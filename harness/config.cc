@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "net/url.h"
+
 namespace soak {
 
 using nlohmann::json;
@@ -75,8 +77,7 @@ Result<bool> get_bool(const json& v, const std::string& path) {
 Result<std::string> get_url(const json& v, const std::string& path) {
   auto s = get_string(v, path, "http://127.0.0.1:8080");
   if (!s) return s.error();
-  if (!s->starts_with("http://") && !s->starts_with("https://"))
-    return make_error(fmt::format("{}: \"{}\": expected an http:// URL", path, *s));
+  if (auto u = parse_url(*s); !u) return make_error(fmt::format("{}: \"{}\": {}", path, *s, u.message()));
   return *s;
 }
 
@@ -303,8 +304,8 @@ Result<ReadySpec> parse_ready_spec(std::string_view text) {
     r.port = p;
     return r;
   }
-  if (text.starts_with("http://")) {
-    if (text.size() == 7) return make_error("expected http://HOST[:PORT]/PATH");
+  if (text.starts_with("http://") || text.starts_with("https://")) {
+    if (auto u = parse_url(text); !u) return u.error();
     r.kind = ReadySpec::Kind::kHttp;
     r.url = std::string(text);
     return r;
@@ -318,7 +319,7 @@ Result<ReadySpec> parse_ready_spec(std::string_view text) {
       return make_error(fmt::format("invalid regular expression \"{}\": {}", r.regex, re.error()));
     return r;
   }
-  return make_error("expected tcp:HOST:PORT, http://HOST:PORT/PATH or log:REGEX");
+  return make_error("expected tcp:HOST:PORT, http[s]://HOST:PORT/PATH or log:REGEX");
 }
 
 re2::RE2::Options log_regex_options() {
@@ -484,8 +485,9 @@ Result<std::optional<ReadySpec>> readiness_spec(const RunConfig& config) {
   if (config.ready || !config.command.empty() || (!config.metrics_url && !config.go_url)) return config.ready;
   std::string url = config.metrics_url ? *config.metrics_url : *config.go_url;
   if (!config.metrics_url) {
-    while (url.ends_with('/')) url.pop_back();
-    url += "/debug/pprof/goroutine?debug=1";
+    auto base = parse_url(url);
+    if (!base) return make_error(fmt::format("\"{}\": {}", url, base.message()));
+    url = base->with_path("/debug/pprof/goroutine?debug=1").str();
   }
   auto spec = parse_ready_spec(url);
   if (!spec) return make_error(fmt::format("\"{}\": {}", url, spec.message()));

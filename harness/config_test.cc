@@ -116,7 +116,7 @@ TEST(ConfigTest, WrongTypesNameExpectedAndGiven) {
   EXPECT_THAT(error_of(json{{"confidence", 1.5}}), HasSubstr("between 0.5 and 1"));
   EXPECT_THAT(error_of(json{{"workloads", "http://x"}}), HasSubstr("workloads: expected an array"));
   EXPECT_THAT(error_of(json{{"probes", {{"go", "localhost:8080"}}}}),
-              HasSubstr("probes.go: \"localhost:8080\": expected an http:// URL"));
+              HasSubstr("probes.go: \"localhost:8080\": not an http:// or https:// URL"));
   EXPECT_THAT(error_of(json::array()), HasSubstr("expected a JSON object"));
 }
 
@@ -164,7 +164,7 @@ TEST(ConfigTest, ReadySpecs) {
   EXPECT_THAT(parse_ready_spec("log:([").message(), HasSubstr("invalid regular expression \"([\""));
   EXPECT_THAT(parse_ready_spec("tcp:8080").message(), HasSubstr("expected tcp:HOST:PORT"));
   EXPECT_THAT(parse_ready_spec("tcp:h:0").message(), HasSubstr("1 to 65535"));
-  EXPECT_THAT(parse_ready_spec("ftp://x").message(), HasSubstr("expected tcp:HOST:PORT, http://"));
+  EXPECT_THAT(parse_ready_spec("ftp://x").message(), HasSubstr("expected tcp:HOST:PORT, http[s]://"));
 }
 
 TEST(ConfigTest, ResolvedConfigReadsBackToTheSameConfig) {

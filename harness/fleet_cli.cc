@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "harness/cli.h"
+#include "net/url.h"
 
 namespace soak {
 
@@ -53,9 +54,7 @@ Result<FleetConfig> fleet_config_from_flags(const FleetFlags& f, const CLI::App&
   FleetConfig c;
   if (!f.prometheus.starts_with("http://") && !f.prometheus.starts_with("https://"))
     return flag_error("--prometheus", f.prometheus, "expected the server's URL, e.g. http://127.0.0.1:9090");
-  if (f.prometheus.starts_with("https://"))
-    return flag_error("--prometheus", f.prometheus, "https is not supported yet (the HTTP client speaks plain http)");
-  if (auto u = parse_probe_url(f.prometheus); !u) return flag_error("--prometheus", f.prometheus, u.message());
+  if (auto u = parse_url(f.prometheus); !u) return flag_error("--prometheus", f.prometheus, u.message());
   if (f.prometheus.find('?') != std::string::npos || f.prometheus.find("/api/v1") != std::string::npos)
     return flag_error("--prometheus", f.prometheus,
                       "give the server's base URL without /api/v1 or a query, e.g. http://mimir:8080/prometheus");

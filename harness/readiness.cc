@@ -1,19 +1,20 @@
 #include "harness/readiness.h"
 
-#include "probes/http_get.h"
+#include "net/http_client.h"
 
 namespace soak {
 
 bool tcp_ready(const std::string& host, int port, Duration timeout) {
-  return tcp_connect(host, port, timeout).ok();
+  return port > 0 && port <= 65535 && tcp_check(host, static_cast<uint16_t>(port), timeout).ok();
 }
 
-ReadinessCheck::ReadinessCheck(std::optional<ReadySpec> spec) : spec_(std::move(spec)) {
+ReadinessCheck::ReadinessCheck(std::optional<ReadySpec> spec, HttpSettings http)
+    : spec_(std::move(spec)), settings_(std::move(http)) {
   if (!spec_) return;
   if (spec_->kind == ReadySpec::Kind::kLog) {
     regex_ = std::make_unique<re2::RE2>(spec_->regex, log_regex_options());
   } else if (spec_->kind == ReadySpec::Kind::kHttp) {
-    auto u = parse_probe_url(spec_->url.empty() ? spec_->text : spec_->url);
+    auto u = parse_url(spec_->url.empty() ? spec_->text : spec_->url);
     if (u) http_ = *u;
   }
 }
@@ -24,7 +25,7 @@ bool ReadinessCheck::poll(Duration timeout) {
     case ReadySpec::Kind::kTcp: return tcp_ready(spec_->host, spec_->port, timeout);
     case ReadySpec::Kind::kHttp: {
       if (!http_) return false;
-      auto r = http_get(*http_, timeout);
+      auto r = http_get(*http_, timeout, settings_);
       return r && r->status >= 200 && r->status < 300;
     }
     case ReadySpec::Kind::kLog: return log_matched_;

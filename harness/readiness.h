@@ -1,4 +1,4 @@
-// Readiness checks of the SUT (--ready): a TCP connect, an HTTP GET that
+// Readiness checks of the SUT (--ready): a TCP connect, an HTTP(S) GET that
 // answers 2xx, or a log line matching a regex (fed by the log capture).
 #pragma once
 
@@ -11,7 +11,7 @@
 #include <re2/re2.h>
 
 #include "common/result.h"
-#include "probes/http_get.h"
+#include "net/http_client.h"
 #include "common/units.h"
 #include "harness/config.h"
 
@@ -25,7 +25,8 @@ bool tcp_ready(const std::string& host, int port, Duration timeout);
 /// the log-capture thread; poll() on the run loop's thread.
 class ReadinessCheck {
  public:
-  explicit ReadinessCheck(std::optional<ReadySpec> spec);
+  /// `http`: headers and TLS settings of an http(s):// check.
+  explicit ReadinessCheck(std::optional<ReadySpec> spec, HttpSettings http = {});
   /// Non-blocking-ish: at most ~timeout of the probe itself.
   bool poll(Duration timeout = std::chrono::milliseconds(500));
   void feed_line(std::string_view line);
@@ -39,7 +40,8 @@ class ReadinessCheck {
   // RE2: linear time and no recursion, so a 64 KiB line from the SUT can
   // neither hang the log capture nor overflow its stack (std::regex can).
   std::unique_ptr<re2::RE2> regex_;
-  std::optional<ProbeUrl> http_;
+  std::optional<Url> http_;
+  HttpSettings settings_;
   std::atomic<bool> log_matched_{false};
 };
 

@@ -46,15 +46,14 @@ Status write_atomically(const std::filesystem::path& file, const std::string& te
 
 }  // namespace
 
-GoProbe::GoProbe(ProbeUrl base, Duration interval, int duty_factor, Duration live_heap_every,
-                 bool live_heap_series)
+GoProbe::GoProbe(Url base, Duration interval, int duty_factor, Duration live_heap_every,
+                 bool live_heap_series, HttpSettings http)
     : base_(std::move(base)),
+      http_(std::move(http)),
       interval_(interval),
       duty_factor_(duty_factor),
       live_heap_every_(live_heap_every),
       live_heap_series_(live_heap_series) {
-  while (base_.path.size() > 1 && base_.path.back() == '/') base_.path.pop_back();
-  if (base_.path == "/") base_.path.clear();
 }
 
 Duration GoProbe::default_interval(Duration base_interval, Duration run_duration) {
@@ -76,11 +75,7 @@ std::vector<std::string> GoProbe::series() const {
   return s;
 }
 
-ProbeUrl GoProbe::url(std::string_view path) const {
-  ProbeUrl u = base_;
-  u.path += path;
-  return u;
-}
+Url GoProbe::url(std::string_view path) const { return base_.with_path(path); }
 
 Duration GoProbe::timeout() const {
   // Within the interval, but a loaded SUT gets at least half a second.
@@ -96,15 +91,14 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
     last_credit_ = start;
     if (credit_ < Duration::zero()) return out;  // in debt: skip (duty cycle)
   }
-  auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout());
+  auto g = http_get(url("/debug/pprof/goroutine?debug=1"), timeout(), http_);
   if (!g) {
     if (grace_.forgive(g.error())) return out;  // the SUT is not listening yet
     return make_error("go: " + g.message());
   }
   grace_.succeeded();
   if (g->status != 200)
-    return make_error("go: " + base_.host + ":" + std::to_string(base_.port) + base_.path +
-                      "/debug/pprof/goroutine?debug=1: HTTP " + std::to_string(g->status) +
+    return make_error("go: " + url("/debug/pprof/goroutine?debug=1").str() + ": HTTP " + std::to_string(g->status) +
                       " (does the SUT import net/http/pprof?)");
   auto prof = parse_goroutine_profile(g->body);
   if (!prof) return make_error("go: " + prof.message());
@@ -114,7 +108,7 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   // footer is MemStats read after a full GC, so HeapAlloc is the live heap.
   const bool live = live_heap_every_ > Duration::zero() && start >= next_live_;
   if (!live && !no_expvar_) {
-    auto v = http_get(url("/debug/vars"), timeout());
+    auto v = http_get(url("/debug/vars"), timeout(), http_);
     if (!v) return make_error("go: " + v.message());
     if (v->status == 404) {
       no_expvar_ = true;
@@ -127,7 +121,7 @@ Result<std::vector<Reading>> GoProbe::sample(const Target&) {
   if (live || no_expvar_) {
     const char* path = live ? "/debug/pprof/heap?debug=1&gc=1" : "/debug/pprof/heap?debug=1";
     // A forced GC of a large heap takes a while: wait for it.
-    auto h = http_get(url(path), live ? std::max<Duration>(timeout(), std::chrono::seconds(5)) : timeout());
+    auto h = http_get(url(path), live ? std::max<Duration>(timeout(), std::chrono::seconds(5)) : timeout(), http_);
     if (!h) return make_error("go: " + h.message());
     if (h->status != 200) return make_error(std::string("go: ") + path + ": HTTP " + std::to_string(h->status));
     auto hp = parse_heap_profile(h->body);
@@ -153,7 +147,7 @@ Status GoProbe::capture(const std::filesystem::path& dir, std::string_view label
   const Duration t = std::chrono::seconds(10);  // rare and worth waiting for
   for (auto [kind, path] : {std::pair{"goroutine", "/debug/pprof/goroutine?debug=1"},
                             std::pair{"heap", "/debug/pprof/heap?debug=1&gc=1"}}) {
-    auto r = http_get(url(path), t);
+    auto r = http_get(url(path), t, http_);
     if (!r) return make_error("go: capture " + std::string(kind) + " profile: " + r.message());
     if (r->status != 200)
       return make_error("go: capture " + std::string(kind) + " profile: HTTP " + std::to_string(r->status));

@@ -8,7 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "probes/http_get.h"
+#include "net/http_client.h"
+#include "probes/connect_grace.h"
 #include "probes/probe.h"
 
 namespace soak {
@@ -40,8 +41,9 @@ class GoProbe : public Probe, public ProfileCapturer {
   /// (zero: never). `live_heap_series`: record that reading as
   /// go_heap_live_bytes (false when gctrace produces the series: it reads the
   /// forced GC's own trace line).
-  GoProbe(ProbeUrl base, Duration interval, int duty_factor = kDutyFactor, Duration live_heap_every = {},
-          bool live_heap_series = true);
+  /// `http`: headers and TLS settings of every request.
+  GoProbe(Url base, Duration interval, int duty_factor = kDutyFactor, Duration live_heap_every = {},
+          bool live_heap_series = true, HttpSettings http = {});
 
   std::string_view name() const override { return "go"; }
   Duration interval() const override { return interval_; }
@@ -66,10 +68,11 @@ class GoProbe : public Probe, public ProfileCapturer {
   static Duration default_live_heap_every(Duration probe_interval, Duration run_duration);
 
  private:
-  ProbeUrl url(std::string_view path) const;
+  Url url(std::string_view path) const;
   Duration timeout() const;
 
-  ProbeUrl base_;
+  Url base_;
+  HttpSettings http_;
   Duration interval_;
   // Set after /debug/vars answered 404 once: read the heap footer instead.
   std::atomic<bool> no_expvar_{false};

@@ -106,9 +106,8 @@ std::string prom_form_query(const std::vector<std::pair<std::string, std::string
 
 PromTransport prom_http_transport() {
   return [](const std::string& url, const HttpHeaders& headers, Duration timeout) -> Result<HttpResponse> {
-    auto u = parse_probe_url(url);
-    if (!u) return u.error();
-    return http_get(*u, timeout, "application/json", 256u << 20, headers);
+    return http_get(url, timeout, HttpSettings{.headers = headers},
+                    {.accept = "application/json", .max_body = size_t{256} << 20});
   };
 }
 

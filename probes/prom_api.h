@@ -15,7 +15,7 @@
 
 #include "common/result.h"
 #include "common/units.h"
-#include "probes/http_get.h"
+#include "net/http_client.h"
 
 namespace soak {
 

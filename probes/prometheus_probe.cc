@@ -16,8 +16,8 @@ const std::vector<std::pair<std::string_view, std::string_view>>& prom_canonical
   return m;
 }
 
-MetricsProbe::MetricsProbe(ProbeUrl url, Duration interval, std::set<std::string> direct)
-    : url_(std::move(url)), interval_(interval), direct_(std::move(direct)) {}
+MetricsProbe::MetricsProbe(Url url, Duration interval, std::set<std::string> direct, HttpSettings http)
+    : url_(std::move(url)), http_(std::move(http)), interval_(interval), direct_(std::move(direct)) {}
 
 std::vector<std::string> MetricsProbe::series() const {
   std::vector<std::string> s;
@@ -44,15 +44,14 @@ std::vector<Reading> MetricsProbe::readings(const PromExposition& ex) const {
 
 Result<std::vector<Reading>> MetricsProbe::sample(const Target&) {
   auto timeout = std::clamp<Duration>(interval_ / 2, std::chrono::milliseconds(500), std::chrono::seconds(5));
-  auto r = http_get(url_, timeout, "text/plain;version=0.0.4;q=1,*/*;q=0.1");
+  auto r = http_get(url_, timeout, http_, {.accept = "text/plain;version=0.0.4;q=1,*/*;q=0.1"});
   if (!r) {
     if (grace_.forgive(r.error())) return std::vector<Reading>{};  // not listening yet
     return make_error("metrics: " + r.message());
   }
   grace_.succeeded();
   if (r->status < 200 || r->status > 299)
-    return make_error("metrics: http://" + url_.host + ":" + std::to_string(url_.port) + url_.path +
-                      ": HTTP " + std::to_string(r->status));
+    return make_error("metrics: " + url_.str() + ": HTTP " + std::to_string(r->status));
   auto ex = parse_prometheus(r->body);
   if (!ex) return ex.error();
   return readings(*ex);

@@ -7,7 +7,8 @@
 #include <set>
 #include <string>
 
-#include "probes/http_get.h"
+#include "net/http_client.h"
+#include "probes/connect_grace.h"
 #include "probes/probe.h"
 #include "probes/prometheus.h"
 
@@ -20,7 +21,8 @@ class MetricsProbe : public Probe {
  public:
   /// `direct`: canonical series other probes of the run already produce;
   /// those are not mapped from the scrape (one source per series).
-  MetricsProbe(ProbeUrl url, Duration interval, std::set<std::string> direct);
+  /// `http`: headers and TLS settings of every scrape.
+  MetricsProbe(Url url, Duration interval, std::set<std::string> direct, HttpSettings http = {});
 
   std::string_view name() const override { return "metrics"; }
   Duration interval() const override { return interval_; }
@@ -33,7 +35,8 @@ class MetricsProbe : public Probe {
   std::vector<Reading> readings(const PromExposition& ex) const;
 
  private:
-  ProbeUrl url_;
+  Url url_;
+  HttpSettings http_;
   Duration interval_;
   std::set<std::string> direct_;
   ConnectGrace grace_;

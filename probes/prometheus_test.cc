@@ -104,7 +104,7 @@ TEST(Prometheus, MalformedLinesAreErrorsNamingTheLine) {
 TEST(MetricsProbe, RecordsGaugesCountersAndOnlySumCountOfHistograms) {
   auto ex = parse_prometheus(testdata("metrics-client_golang.txt"));
   ASSERT_TRUE(ex);
-  MetricsProbe probe(ProbeUrl{"127.0.0.1", 1, "/metrics"}, std::chrono::seconds(1), {"rss_bytes", "fds", "threads"});
+  MetricsProbe probe(*parse_url("http://127.0.0.1:1/metrics"), std::chrono::seconds(1), {"rss_bytes", "fds", "threads"});
   std::map<std::string, double> got;
   for (auto& r : probe.readings(*ex)) got[r.series] = r.value;
   EXPECT_EQ(got.at("prom:go_goroutines"), 37);

@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "common/units.h"
+#include "net/http_client.h"
 #include "probes/probe.h"
 
 namespace soak {
@@ -25,6 +26,8 @@ struct ProbeOptions {
   bool gctrace = false;                    // --gctrace
   std::optional<std::string> metrics_url;  // --metrics
   std::optional<Duration> metrics_interval;
+  /// --header, --token-file, --insecure: every request of --go and --metrics.
+  HttpSettings http;
   /// False when soak did not launch the SUT (no command: a service observed
   /// only through --go/--metrics, possibly on another machine). Then there is
   /// no process probe, and --metrics maps client_golang's process_* metrics

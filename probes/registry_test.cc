@@ -67,10 +67,12 @@ TEST(Registry, MalformedUrlsNameTheirFlag) {
   ASSERT_FALSE(p);
   EXPECT_THAT(p.message(), ::testing::HasSubstr("--go"));
   o.go_url.reset();
-  o.metrics_url = "https://x/metrics";
+  o.metrics_url = "http://[::1/metrics";
   p = make_probes(o);
   ASSERT_FALSE(p);
-  EXPECT_THAT(p.message(), ::testing::HasSubstr("--metrics"));
+  EXPECT_THAT(p.message(), ::testing::HasSubstr("--metrics \"http://[::1/metrics\": not a valid URL"));
+  o.metrics_url = "https://[::1]:9090/metrics";  // https and IPv6 are fine
+  EXPECT_TRUE(make_probes(o)) << make_probes(o).message();
 }
 
 }  // namespace

@@ -76,6 +76,16 @@ TEST_F(CliE2eTest, BadFlags) {
   expect_usage_error(run_soak({"frobnicate"}, false), "frobnicate");
 }
 
+TEST_F(CliE2eTest, InvalidUrlsAreRefusedBeforeLaunch) {
+  expect_usage_error(run_soak({"run", "--duration", "5s", "--out", out().string(), "--go", "http://[::1"}),
+                     "--go \"http://[::1\": not a valid URL");
+  expect_usage_error(run_soak({"run", "--duration", "5s", "--out", out().string(), "--workload", "http://[::1:8080/"}),
+                     "--workload \"http://[::1:8080/\"");
+  testing::write_file(dir_ / "ready.json", R"({"duration": "5s", "sut": {"ready": "http://h:0/"}})");
+  expect_usage_error(run_soak({"run", "--config", (dir_ / "ready.json").string(), "--out", out().string()}),
+                     "sut.ready: \"http://h:0/\": port \"0\"");
+}
+
 TEST_F(CliE2eTest, BadConfigFiles) {
   testing::write_file(dir_ / "unknown.json", R"({"duration": "5s", "probes": {"gc_trace": true}})");
   expect_usage_error(run_soak({"run", "--config", (dir_ / "unknown.json").string(), "--out", out().string()}),

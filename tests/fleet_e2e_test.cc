@@ -18,7 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "probes/http_get.h"
+#include "net/http_client.h"
 #include "probes/prom_api.h"
 #include "tests/http_wait.h"
 #include "tests/testing/testing.h"

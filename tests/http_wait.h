@@ -5,7 +5,7 @@
 #include <string>
 #include <thread>
 
-#include "probes/http_get.h"
+#include "net/http_client.h"
 
 namespace soak::testing {
 

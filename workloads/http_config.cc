@@ -14,10 +14,6 @@ namespace {
 
 using json = nlohmann::json;
 
-bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
 bool has_ctl(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
 }
@@ -73,7 +69,7 @@ Result<std::string> read_body_file(const Ctx& c, const json& j, const std::files
   return s.str();
 }
 
-Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const HttpUrl& url,
+Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const Url& url,
                                       const std::filesystem::path& base_dir) {
   if (!j.is_object()) return make_error(fmt::format("{}: {} is not an object (expected {{\"method\": ..., \"path\": ...}})", c.prefix(), j.dump()));
   HttpRequestSpec r;
@@ -82,7 +78,7 @@ Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const HttpUrl
   for (const auto& [key, v] : j.items()) {
     if (key == "method") {
       std::string method = v.is_string() ? v.get<std::string>() : "";
-      if (method.empty() || !std::all_of(method.begin(), method.end(), is_token_char))
+      if (method.empty() || !check_header(method, "").ok())  // a method is a token, as a header name
         return c.err(key, fmt::format("{} is not an HTTP method (expected e.g. \"GET\" or \"POST\")", v.dump()));
       r.method = v.get<std::string>();
     } else if (key == "path") {
@@ -93,9 +89,8 @@ Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const HttpUrl
     } else if (key == "headers") {
       if (!v.is_object()) return c.err(key, fmt::format("{} is not an object (expected {{\"Name\": \"value\"}})", v.dump()));
       for (const auto& [name, value] : v.items()) {
-        if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char))
-          return c.err(fmt::format("{}.{}", key, name), "not a valid header name");
-        if (!value.is_string() || has_ctl(value.get<std::string>()))
+        if (!check_header(name, "").ok()) return c.err(fmt::format("{}.{}", key, name), "not a valid header name");
+        if (!value.is_string() || !check_header(name, value.get<std::string>()).ok())
           return c.err(fmt::format("{}.{}", key, name), fmt::format("{} is not a header value (expected a string without line breaks)", value.dump()));
         r.headers.emplace_back(name, value.get<std::string>());
       }
@@ -143,53 +138,6 @@ Result<HttpRequestSpec> parse_request(const Ctx& c, const json& j, const HttpUrl
 
 }  // namespace
 
-Result<HttpUrl> parse_http_url(std::string_view url) {
-  constexpr std::string_view kScheme = "http://";
-  if (url.substr(0, 8) == "https://") return make_error("https is not supported (expected an http:// URL)");
-  if (url.size() < kScheme.size() || url.substr(0, kScheme.size()) != kScheme)
-    return make_error("not an http:// URL (expected e.g. http://127.0.0.1:8080/api)");
-  std::string_view rest = url.substr(kScheme.size());
-  size_t slash = rest.find_first_of("/?");
-  std::string_view authority = rest.substr(0, slash);
-  HttpUrl u;
-  if (slash != std::string_view::npos) {
-    u.target = std::string(rest.substr(slash));
-    if (u.target[0] == '?') u.target = "/" + u.target;
-  }
-  if (auto hash = u.target.find('#'); hash != std::string::npos) u.target.resize(hash);
-  if (has_ctl(u.target) || u.target.find(' ') != std::string::npos)
-    return make_error("the path holds spaces or control characters");
-  if (authority.find('@') != std::string_view::npos) return make_error("user info in the URL is not supported");
-  std::string_view port_text;
-  if (!authority.empty() && authority[0] == '[') {
-    size_t close = authority.find(']');
-    if (close == std::string_view::npos) return make_error("unterminated IPv6 address");
-    u.host = std::string(authority.substr(1, close - 1));
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after[0] != ':') return make_error("unexpected text after the IPv6 address");
-      port_text = after.substr(1);
-      if (port_text.empty()) return make_error("empty port");
-    }
-  } else {
-    size_t colon = authority.rfind(':');
-    u.host = std::string(authority.substr(0, colon));
-    if (colon != std::string_view::npos) {
-      port_text = authority.substr(colon + 1);
-      if (port_text.empty()) return make_error("empty port");
-    }
-  }
-  if (u.host.empty()) return make_error("missing host (expected e.g. http://127.0.0.1:8080/api)");
-  if (!port_text.empty()) {
-    unsigned port = 0;
-    auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || p != port_text.data() + port_text.size() || port == 0 || port > 65535)
-      return make_error(fmt::format("port \"{}\" is not valid (expected 1-65535)", port_text));
-    u.port = static_cast<uint16_t>(port);
-  }
-  return u;
-}
-
 Result<HttpLoadConfig> parse_http_load_config(const json& http, std::string_view origin,
                                               const std::filesystem::path& base_dir) {
   Ctx c(fmt::format("{}.http", origin));
@@ -197,9 +145,10 @@ Result<HttpLoadConfig> parse_http_load_config(const json& http, std::string_view
     return make_error(fmt::format("{}: {} is not an object (expected {{\"url\": \"http://...\", ...}})", c.prefix(), http.dump()));
   HttpLoadConfig cfg;
   auto url = http.find("url");
-  if (url == http.end()) return c.err("url", "missing (expected an http:// URL)");
-  if (!url->is_string()) return c.err("url", fmt::format("{} is not a string (expected an http:// URL)", url->dump()));
-  auto parsed = parse_http_url(url->get<std::string>());
+  if (url == http.end()) return c.err("url", "missing (expected an http:// or https:// URL)");
+  if (!url->is_string())
+    return c.err("url", fmt::format("{} is not a string (expected an http:// or https:// URL)", url->dump()));
+  auto parsed = parse_url(url->get<std::string>());
   if (!parsed) return c.err("url", fmt::format("\"{}\": {}", url->get<std::string>(), parsed.message()));
   cfg.url = std::move(*parsed);
   cfg.url_text = url->get<std::string>();

@@ -1,6 +1,6 @@
 // The configuration of the built-in HTTP load (spec.http), parsed and checked.
 //
-//   {"url": "http://127.0.0.1:8080/api",   required; http:// only
+//   {"url": "http://127.0.0.1:8080/api",   required; http:// or https://
 //    "rate": 100,                           requests per second (open model)
 //    "connections": 8,                      keep-alive connection pool size
 //    "requests": [{"method": "POST", "path": "/api", "headers": {"K": "V"},
@@ -24,17 +24,10 @@
 
 #include "common/result.h"
 #include "common/units.h"
+#include "net/http_client.h"
+#include "net/url.h"
 
 namespace soak {
-
-struct HttpUrl {
-  std::string host;   // without brackets for IPv6
-  uint16_t port = 80;
-  std::string target = "/";  // path and query
-};
-
-/// Parses "http://HOST[:PORT][/PATH]"; the error is the reason only.
-Result<HttpUrl> parse_http_url(std::string_view url);
 
 struct HttpRequestSpec {
   std::string method = "GET";
@@ -46,8 +39,11 @@ struct HttpRequestSpec {
 };
 
 struct HttpLoadConfig {
-  HttpUrl url;
+  Url url;
   std::string url_text;
+  /// The run's --header, --token-file and --insecure (not from spec.http):
+  /// its headers go with every request unless the request sets the same name.
+  HttpSettings client;
   double rate = 100;
   int connections = 8;
   std::vector<HttpRequestSpec> requests;  // never empty after parsing

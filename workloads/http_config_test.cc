@@ -18,28 +18,13 @@ std::string error_of(const json& http) {
   return r.ok() ? "" : r.message();
 }
 
-TEST(HttpUrl, ParsesHostPortAndTarget) {
-  auto u = parse_http_url("http://127.0.0.1:8080/api?x=1");
-  ASSERT_TRUE(u.ok()) << u.message();
-  EXPECT_EQ(u->host, "127.0.0.1");
-  EXPECT_EQ(u->port, 8080);
-  EXPECT_EQ(u->target, "/api?x=1");
-  auto d = parse_http_url("http://localhost");
-  ASSERT_TRUE(d.ok());
-  EXPECT_EQ(d->port, 80);
-  EXPECT_EQ(d->target, "/");
-  auto v6 = parse_http_url("http://[::1]:9/x");
-  ASSERT_TRUE(v6.ok());
-  EXPECT_EQ(v6->host, "::1");
-  EXPECT_EQ(v6->port, 9);
-}
-
-TEST(HttpUrl, RejectsWhatItCannotLoad) {
-  EXPECT_THAT(parse_http_url("https://x/").message(), HasSubstr("https is not supported"));
-  EXPECT_THAT(parse_http_url("ftp://x/").message(), HasSubstr("not an http:// URL"));
-  EXPECT_THAT(parse_http_url("http://:80/").message(), HasSubstr("missing host"));
-  EXPECT_THAT(parse_http_url("http://h:99999/").message(), HasSubstr("port \"99999\""));
-  EXPECT_THAT(parse_http_url("http://h:x/").message(), HasSubstr("port \"x\""));
+TEST(HttpLoadConfig, TakesHttpsAndIpv6Urls) {
+  auto c = parse_http_load_config(json{{"url", "https://[::1]:9443/api?x=1"}}, "--workload");
+  ASSERT_TRUE(c.ok()) << c.message();
+  EXPECT_TRUE(c->url.https);
+  EXPECT_EQ(c->url.host, "::1");
+  EXPECT_EQ(c->url.port, 9443);
+  EXPECT_EQ(c->requests[0].target, "/api?x=1");
 }
 
 TEST(HttpLoadConfig, DefaultsFromAUrlAlone) {
@@ -97,7 +82,8 @@ TEST(HttpLoadConfig, ErrorsNameThePathAndWhatWasExpected) {
   };
   EXPECT_THAT(error_of(json::object()), HasSubstr("workloads[0].http.url: missing"));
   EXPECT_THAT(error_of(json{{"url", 5}}), HasSubstr("workloads[0].http.url: 5 is not a string"));
-  EXPECT_THAT(error_of(json{{"url", "https://x/"}}), HasSubstr("workloads[0].http.url: \"https://x/\": https is not supported"));
+  EXPECT_THAT(error_of(json{{"url", "ftp://x/"}}), HasSubstr("workloads[0].http.url: \"ftp://x/\": scheme \"ftp\" is not supported"));
+  EXPECT_THAT(error_of(json{{"url", "http://[::1"}}), HasSubstr("workloads[0].http.url: \"http://[::1\": not a valid URL"));
   EXPECT_THAT(with("bogus", 1), HasSubstr("workloads[0].http.bogus: unknown key"));
   EXPECT_THAT(with("rate", -1), HasSubstr("workloads[0].http.rate: -1 is not a rate"));
   EXPECT_THAT(with("rate", "100"), HasSubstr("workloads[0].http.rate: \"100\" is not a rate"));

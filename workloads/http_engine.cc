@@ -12,11 +12,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <fmt/format.h>
+
+#include "net/tls.h"
 
 #ifndef SOAK_VERSION
 #define SOAK_VERSION "dev"
@@ -27,6 +30,7 @@ namespace soak {
 std::string_view to_string(HttpErrorKind kind) {
   switch (kind) {
     case HttpErrorKind::kConnect: return "connect";
+    case HttpErrorKind::kTls: return "tls";
     case HttpErrorKind::kTimeout: return "timeout";
     case HttpErrorKind::kWrite: return "write";
     case HttpErrorKind::kRead: return "read";
@@ -43,6 +47,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using boost::system::error_code;
@@ -104,16 +109,18 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-std::string serialize(const HttpRequestSpec& r, const HttpUrl& url) {
-  std::string host_value = url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  if (url.port != 80) host_value += fmt::format(":{}", url.port);
+// The run's headers (--header, --token-file) go with every request, after the
+// request's own; a request header of the same name wins.
+std::string serialize(const HttpRequestSpec& r, const Url& url, const std::vector<HttpHeader>& run_headers) {
   auto has = [&](std::string_view name) {
     return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) { return iequals(h.first, name); });
   };
   std::string s = fmt::format("{} {} HTTP/1.1\r\n", r.method, r.target);
-  if (!has("Host")) s += fmt::format("Host: {}\r\n", host_value);
+  if (!has("Host")) s += fmt::format("Host: {}\r\n", url.authority());
   if (!has("User-Agent")) s += "User-Agent: soak/" SOAK_VERSION "\r\n";
   for (const auto& [k, v] : r.headers) s += fmt::format("{}: {}\r\n", k, v);
+  for (const auto& [k, v] : run_headers)
+    if (!has(k)) s += fmt::format("{}: {}\r\n", k, v);
   bool wants_length = !r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH";
   if (wants_length && !has("Content-Length")) s += fmt::format("Content-Length: {}\r\n", r.body.size());
   s += "\r\n";
@@ -193,7 +200,7 @@ class HttpLoadEngine::Impl {
                          : 0) {
     for (const auto& r : cfg_.requests) {
       Variant v;
-      v.wire = serialize(r, cfg_.url);
+      v.wire = serialize(r, cfg_.url, cfg_.client.headers);
       v.expect = r.expect_status;
       v.head = r.method == "HEAD";
       v.weight = r.weight;
@@ -292,6 +299,11 @@ class HttpLoadEngine::Impl {
     return run_;
   }
 
+  std::optional<std::string> tls_error() const {
+    std::lock_guard lock(mu_);
+    return tls_error_;
+  }
+
   Duration elapsed() const {
     int64_t start = start_ns_.load();
     if (start == 0) return Duration::zero();
@@ -301,9 +313,15 @@ class HttpLoadEngine::Impl {
   }
 
  private:
+  // A TLS session over a Conn's socket. Shared with the handlers of its
+  // pending operations, which Asio's SSL layer completes through it even
+  // after the connection was closed and a new one made.
+  using TlsStream = ssl::stream<tcp::socket&>;
+
   struct Conn {
     explicit Conn(asio::io_context& io) : sock(io) {}
     tcp::socket sock;
+    std::shared_ptr<TlsStream> tls;  // https: the session on sock, else empty
     uint32_t gen = 0;  // bumped on close: handlers of an older socket are ignored
     bool connected = false;
     Job job;
@@ -388,8 +406,33 @@ class HttpLoadEngine::Impl {
       error_code ignored;
       c->sock.set_option(tcp::no_delay(true), ignored);
       c->sock.non_blocking(true, ignored);
+      if (cfg_.url.https) handshake(c);
+      else send(c);
+    });
+  }
+
+  void handshake(Conn* c) {
+    c->tls = std::make_shared<TlsStream>(c->sock, tls_client_context());
+    if (auto ec = tls_prepare(c->tls->native_handle(), cfg_.url, cfg_.client.insecure)) {
+      tls_failed(c, tls_error_text(c->tls->native_handle(), ec));
+      return;
+    }
+    c->tls->async_handshake(ssl::stream_base::client, [this, c, gen = c->gen, tls = c->tls](error_code ec) {
+      if (gen != c->gen) return;
+      if (ec) {
+        tls_failed(c, tls_error_text(tls->native_handle(), ec));
+        return;
+      }
       send(c);
     });
+  }
+
+  void tls_failed(Conn* c, std::string why) {
+    {
+      std::lock_guard lock(mu_);
+      if (!tls_error_) tls_error_ = std::move(why);
+    }
+    fail(c, HttpErrorKind::kTls);
   }
 
   // The request goes out with a direct non-blocking write (it nearly always
@@ -400,6 +443,17 @@ class HttpLoadEngine::Impl {
     c->got_bytes = false;
     if (c->job.mode == Mode::kShortTimeout) c->deadline = Clock::now() + cfg_.timeout;
     const std::string& wire = variants_[c->job.variant].wire;
+    if (c->tls) {
+      asio::async_write(*c->tls, asio::buffer(wire), [this, c, gen = c->gen, tls = c->tls](error_code ec, size_t) {
+        if (gen != c->gen) return;
+        if (ec) {
+          if (!retry_if_stale(c)) fail(c, HttpErrorKind::kWrite);
+          return;
+        }
+        sent(c);
+      });
+      return;
+    }
     error_code ec;
     size_t n = c->sock.write_some(asio::buffer(wire), ec);
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
@@ -441,6 +495,15 @@ class HttpLoadEngine::Impl {
   }
 
   void wait_readable(Conn* c) {
+    if (c->tls) {
+      // TLS records are read through the session: no readiness shortcut.
+      c->tls->async_read_some(asio::buffer(c->rbuf.data() + c->rlen, c->rbuf.size() - c->rlen),
+                              [this, c, gen = c->gen, tls = c->tls](error_code ec, size_t n) {
+                                if (gen != c->gen) return;
+                                on_read(c, ec, n);
+                              });
+      return;
+    }
     c->sock.async_wait(tcp::socket::wait_read, [this, c, gen = c->gen](error_code ec) {
       if (gen != c->gen) return;
       if (ec) {
@@ -454,12 +517,17 @@ class HttpLoadEngine::Impl {
   void on_readable(Conn* c) {
     error_code ec;
     size_t n = c->sock.read_some(asio::buffer(c->rbuf.data() + c->rlen, c->rbuf.size() - c->rlen), ec);
+    on_read(c, ec, n);
+  }
+
+  void on_read(Conn* c, error_code ec, size_t n) {
     if (ec == asio::error::would_block || ec == asio::error::try_again) {
       wait_readable(c);
       return;
     }
     if (ec) {
-      if (ec == asio::error::eof && c->parser->need_eof()) {
+      // A TLS peer may close without close_notify where EOF ends the body.
+      if ((ec == asio::error::eof || ec == ssl::error::stream_truncated) && c->parser->need_eof()) {
         error_code pec;
         c->parser->put_eof(pec);
         if (!pec) {
@@ -556,6 +624,7 @@ class HttpLoadEngine::Impl {
     ++c->gen;
     error_code ignored;
     c->sock.close(ignored);
+    c->tls.reset();  // pending handlers keep theirs until they complete
     c->connected = false;
     c->rlen = 0;
     c->deadline = Clock::time_point::max();
@@ -623,6 +692,7 @@ class HttpLoadEngine::Impl {
   mutable std::mutex mu_;  // histograms and failure_
   LatencyHistogram interval_, run_;
   std::optional<Error> failure_;
+  std::optional<std::string> tls_error_;
 
   std::mutex stop_mu_;
   std::thread thread_;
@@ -638,6 +708,7 @@ HttpLoadCounters HttpLoadEngine::counters() const { return impl_->counters(); }
 bool HttpLoadEngine::finished() const { return impl_->finished(); }
 LatencyHistogram HttpLoadEngine::take_interval_latency() { return impl_->take_interval_latency(); }
 LatencyHistogram HttpLoadEngine::run_latency() const { return impl_->run_latency(); }
+std::optional<std::string> HttpLoadEngine::tls_error() const { return impl_->tls_error(); }
 Duration HttpLoadEngine::elapsed() const { return impl_->elapsed(); }
 
 }  // namespace soak

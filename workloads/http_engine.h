@@ -1,5 +1,6 @@
 // The load engine behind the built-in HTTP workload: an open-model HTTP/1.1
-// client on Boost.Asio/Beast running on its own thread.
+// client on Boost.Asio/Beast running on its own thread, over TCP or TLS
+// (https://, Asio SSL with OpenSSL; net/tls.h sets up verification).
 //
 // Requests are due on a fixed timetable (t0 + i / rate) whether or not the
 // earlier ones finished, and latency is measured from that scheduled time, so
@@ -24,6 +25,7 @@ namespace soak {
 
 enum class HttpErrorKind : int {
   kConnect,           // connection refused / unreachable / connect timed out
+  kTls,               // the TLS handshake failed (certificate refused, not TLS)
   kTimeout,           // no response within request_timeout
   kWrite,             // the request could not be sent
   kRead,              // the connection failed or closed before the response ended
@@ -33,7 +35,7 @@ enum class HttpErrorKind : int {
   kUnexpectedStatus,  // any other status not expected
   kCount
 };
-/// "connect", "timeout", "write", "read", "parse", "status_4xx", "status_5xx", "unexpected_status".
+/// "connect", "tls", "timeout", "write", "read", "parse", "status_4xx", "status_5xx", "unexpected_status".
 std::string_view to_string(HttpErrorKind kind);
 
 /// Knobs that do not come from the config (benchmarks and tests).
@@ -82,6 +84,9 @@ class HttpLoadEngine {
   bool finished() const;
   /// Latencies since the previous call (then cleared). Thread-safe.
   LatencyHistogram take_interval_latency();
+  /// The first TLS handshake failure in words (e.g. "certificate verify
+  /// failed: self-signed certificate"), if any. Thread-safe.
+  std::optional<std::string> tls_error() const;
   /// Latencies since start(). Thread-safe.
   LatencyHistogram run_latency() const;
   /// Time from start() to now, or to stop() once stopped.

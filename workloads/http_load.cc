@@ -98,6 +98,7 @@ class HttpWorkload final : public Workload, public ReadingSource {
                        c.scheduled, c.requests, s.rate_per_s, c.errors, c.dropped, c.aborted, c.timed_out,
                        c.connections, c.retries);
     for (const auto& [kind, n] : s.errors_by_kind) out << fmt::format("errors {}: {}\n", kind, n);
+    if (auto tls = engine_->tls_error()) out << fmt::format("first TLS handshake failure: {}\n", *tls);
     if (s.p50_ms)
       out << fmt::format("latency from scheduled time: p50 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms, max {:.3f} ms\n",
                          *s.p50_ms, s.p99_ms.value_or(0), s.p999_ms.value_or(0), s.max_ms.value_or(0));
@@ -120,6 +121,7 @@ Status validate_http_workload(const WorkloadSpec& spec) {
 Result<std::unique_ptr<Workload>> make_http_workload(const WorkloadSpec& spec) {
   auto config = parse_http_load_config(spec.http, spec.origin);
   if (!config) return config.error();
+  config->client = spec.client;
   return std::unique_ptr<Workload>(std::make_unique<HttpWorkload>(std::move(*config)));
 }
 

@@ -13,6 +13,7 @@
 #include "common/result.h"
 #include "common/summary.h"
 #include "common/units.h"
+#include "net/http_client.h"
 #include "probes/probe.h"
 
 namespace soak {
@@ -24,6 +25,7 @@ struct WorkloadSpec {
   std::string cmd;        // kCmd: the command line (placeholders unexpanded)
   nlohmann::json http;    // kHttp: the config object ({"url":..., "rate":..., ...})
   std::string origin;     // "--workload" or "workloads[1]" for messages
+  HttpSettings client;    // kHttp: the run's --header, --token-file, --insecure
 };
 
 /// What a workload gets when it starts.
