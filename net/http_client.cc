@@ -45,12 +45,6 @@ bool is_token_char(char c) {
          std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 Result<std::vector<tcp::endpoint>> endpoints_of(asio::io_context& io, const std::string& host, uint16_t port) {
   error_code ec;
   auto addr = asio::ip::make_address(host, ec);
@@ -146,7 +140,7 @@ http::request<http::empty_body> make_request(const Url& url, const HttpSettings&
   req.set(http::field::connection, "close");
   for (const auto& [k, v] : s.headers) {
     // The user's Host, User-Agent or Accept replaces ours; others add up.
-    if (iequals(k, "Host") || iequals(k, "User-Agent") || iequals(k, "Accept")) req.set(k, v);
+    if (same_header_name(k, "Host") || same_header_name(k, "User-Agent") || same_header_name(k, "Accept")) req.set(k, v);
     else req.insert(k, v);
   }
   return req;
@@ -174,9 +168,15 @@ Result<HttpHeader> parse_header(std::string_view text) {
   return HttpHeader{std::string(name), std::string(value)};
 }
 
+bool same_header_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
 std::string_view HttpResponse::header(std::string_view name) const {
   for (const auto& [k, v] : headers)
-    if (iequals(k, name)) return v;
+    if (same_header_name(k, name)) return v;
   return {};
 }
 

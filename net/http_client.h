@@ -38,6 +38,8 @@ struct HttpSettings {
 /// Checks a header given by the user: a token name (RFC 9110) and a value
 /// without CR, LF or NUL. The error is the reason only.
 Status check_header(std::string_view name, std::string_view value);
+/// Header names compare without regard to case (RFC 9110).
+bool same_header_name(std::string_view a, std::string_view b);
 /// "Name: value" (as --header takes it) into a checked header.
 Result<HttpHeader> parse_header(std::string_view text);
 

@@ -103,17 +103,11 @@ struct Variant {
   int64_t current = 0;  // smooth weighted round-robin state
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // The run's headers (--header, --token-file) go with every request, after the
 // request's own; a request header of the same name wins.
 std::string serialize(const HttpRequestSpec& r, const Url& url, const std::vector<HttpHeader>& run_headers) {
   auto has = [&](std::string_view name) {
-    return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) { return iequals(h.first, name); });
+    return std::any_of(r.headers.begin(), r.headers.end(), [&](const auto& h) { return same_header_name(h.first, name); });
   };
   std::string s = fmt::format("{} {} HTTP/1.1\r\n", r.method, r.target);
   if (!has("Host")) s += fmt::format("Host: {}\r\n", url.authority());
