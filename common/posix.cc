@@ -28,6 +28,7 @@ int prepare_child_after_fork(pid_t parent, bool death_signal) {
   ::sigaction(SIGPIPE, &dfl, nullptr);
   ::sigaction(SIGINT, &dfl, nullptr);
   ::sigaction(SIGTERM, &dfl, nullptr);
+  ::sigaction(SIGXFSZ, &dfl, nullptr);
   return 0;
 }
 

@@ -40,7 +40,7 @@ class Fd {
 /// process group, so the harness can stop the whole group; unless
 /// `death_signal` is false, SIGKILL when the forking thread dies
 /// (PR_SET_PDEATHSIG); and a clean signal state (the
-/// harness's mask and its SIGPIPE/SIGINT/SIGTERM dispositions must not leak
+/// harness's mask and its SIGPIPE/SIGINT/SIGTERM/SIGXFSZ dispositions must not leak
 /// into the child: a blocked SIGTERM would survive exec). `parent` is the
 /// harness's pid, read before fork: when it already died, nobody would
 /// deliver the death signal, so the child exits with 126.

@@ -44,6 +44,11 @@ void LogCapture::stop(Duration drain) {
   thread_.join();
 }
 
+std::optional<std::string> LogCapture::write_error() const {
+  std::lock_guard lock(tail_mu_);
+  return write_error_;
+}
+
 std::vector<std::string> LogCapture::tail() const {
   std::lock_guard lock(tail_mu_);
   return {tail_.begin(), tail_.end()};
@@ -61,9 +66,13 @@ void LogCapture::consume(int stream, const char* data, size_t n) {
   if (file_ && !capped_) {
     uint64_t room = limit_bytes_ > written_ ? static_cast<uint64_t>(limit_bytes_) - written_ : 0;
     size_t take = n < room ? n : static_cast<size_t>(room);
-    if (take > 0) {
-      std::fwrite(data, 1, take, file_);
-      std::fflush(file_);
+    if (take > 0 && !write_error_) {
+      bool ok = std::fwrite(data, 1, take, file_) == take;
+      ok = std::fflush(file_) == 0 && ok;
+      if (!ok) {
+        std::lock_guard lock(tail_mu_);
+        write_error_ = log_file_.string() + ": write failed: " + std::strerror(errno);
+      }
       written_ += take;
     }
     if (take < n) {

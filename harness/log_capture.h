@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -47,6 +48,9 @@ class LogCapture {
   std::vector<std::string> tail() const;
   uint64_t bytes_written() const { return written_; }
   bool capped() const { return capped_; }
+  /// The first failed write of the log file ("PATH: write failed: ..."),
+  /// after which the log is no longer written (output is still read).
+  std::optional<std::string> write_error() const;
 
  private:
   void loop();
@@ -68,6 +72,7 @@ class LogCapture {
   std::atomic<int> drain_ms_{300};
   mutable std::mutex tail_mu_;
   std::deque<std::string> tail_;
+  std::optional<std::string> write_error_;  // under tail_mu_
   std::thread thread_;
 };
 

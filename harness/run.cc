@@ -175,6 +175,8 @@ class Run {
   std::optional<std::string> load_url() const;
   std::string log_tail_text() const;
   void guard_against_survivors();
+  /// The first failed write of the run directory or sut.log (a full disk).
+  std::optional<std::string> write_failure() const;
   void stop_survivors();
   enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted };
   ReadyResult wait_ready();
@@ -352,6 +354,11 @@ std::string Run::end_reason_loop() {
       if (child_ && child_->wait_for(milliseconds(500))) return "sut_exited";
       return "oom_killed";
     }
+    if (auto err = write_failure()) {
+      std::fprintf(stderr, "soak: %s; stopping the run\n", err->c_str());
+      outcome_.internal_error = *err;
+      return "write_error";
+    }
     for (auto& w : workloads_) {
       if (auto f = w->failure()) {
         dir_->emit("workload_failed", {{"workload", std::string(w->name())}, {"message", f->message}});
@@ -403,6 +410,9 @@ int Run::finish() {
 }
 
 std::optional<int> Run::prepare() {
+  // A file-size limit (RLIMIT_FSIZE) makes writes fail with EFBIG, which the
+  // run reports (exit 5), instead of killing soak with SIGXFSZ.
+  ::signal(SIGXFSZ, SIG_IGN);
   // Everything that can fail without launching anything.
   auto dir = RunDir::create(config_.out, config_.force, clock_, /*keep_samples=*/config_.fail_fast);
   if (!dir) return setup_error(dir.message(), exit_code::kUsage);
@@ -446,6 +456,12 @@ void Run::guard_against_survivors() {
   if (!w) warnings_.push_back("no watchdog (" + w.message() + "); descendants may survive a SIGKILL of soak");
   else watchdog_ = std::move(*w);
   for (size_t i = 0; i < warnings_.size(); ++i) std::fprintf(stderr, "soak: warning: %s\n", warnings_[i].c_str());
+}
+
+std::optional<std::string> Run::write_failure() const {
+  if (auto e = dir_->write_error()) return e;
+  if (log_) return log_->write_error();
+  return std::nullopt;
 }
 
 // What is left after the SUT's group and the workloads were stopped:

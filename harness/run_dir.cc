@@ -76,8 +76,16 @@ void RunDir::write_line_locked(std::FILE* f, const nlohmann::json& line) {
   if (!f) return;
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   text += '\n';
-  std::fwrite(text.data(), 1, text.size(), f);
-  std::fflush(f);
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok = std::fflush(f) == 0 && ok;
+  if (!ok && !write_error_)
+    write_error_ = (dir_ / (f == samples_ ? "samples.jsonl" : "events.jsonl")).string() +
+                   ": write failed: " + std::strerror(errno);
+}
+
+std::optional<std::string> RunDir::write_error() const {
+  std::lock_guard lock(mu_);
+  return write_error_;
 }
 
 void RunDir::emit(std::string_view event, const nlohmann::json& fields) {

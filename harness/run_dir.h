@@ -55,6 +55,9 @@ class RunDir final : public EventSink {
   /// (without samples unless created with keep_samples).
   RunData snapshot() const;
   size_t sample_lines() const;
+  /// The first failed write ("PATH: write failed: ..."), if any (a full
+  /// disk). The run ends on it with exit 5.
+  std::optional<std::string> write_error() const;
 
  private:
   RunDir(std::filesystem::path dir, const Clock& clock);
@@ -69,6 +72,7 @@ class RunDir final : public EventSink {
   std::FILE* events_ = nullptr;
   RunData data_;
   bool keep_samples_ = true;
+  std::optional<std::string> write_error_;
 };
 
 /// Run time rounded to the millisecond, as written to the files.

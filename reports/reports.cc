@@ -1,5 +1,7 @@
 #include "reports/reports.h"
 
+#include "common/posix.h"
+
 #include <cstdlib>
 
 #include <fcntl.h>
@@ -61,18 +63,25 @@ void read_log_tail(const fs::path& file, size_t lines, ReportContext& ctx) {
 }  // namespace
 
 Status write_file_atomic(const fs::path& path, const std::string& text) {
+  // Temp file, fsync, rename: a reader sees the old file or the whole new
+  // one, also after a crash or power loss.
   fs::path tmp = path;
   tmp += ".tmp";
   {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f)
-      return make_error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
-    f << text;
-    f.flush();
-    if (!f) {
+    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!f) return make_error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::write(f.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done < text.size() || ::fsync(f.get()) != 0) {
+      std::string why = std::strerror(errno);
       std::error_code ec;
       fs::remove(tmp, ec);
-      return make_error(fmt::format("{}: write failed: {}", path.string(), std::strerror(errno)));
+      return make_error(fmt::format("{}: write failed: {}", path.string(), why));
     }
   }
   std::error_code ec;

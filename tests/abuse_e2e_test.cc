@@ -1,0 +1,67 @@
+// Endings under abuse (issue 13): a full disk (RLIMIT_FSIZE) and a SUT that
+// prints 1 GiB without a newline. Exit codes as documented, bounded memory,
+// a run directory `soak check` loads.
+#include <sys/resource.h>
+#include <sys/wait.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "tests/testing/testing.h"
+
+namespace soak {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::HasSubstr;
+using testing::TempDir;
+
+std::vector<std::string> soak_run(const fs::path& out, std::vector<std::string> args) {
+  std::vector<std::string> argv = {testing::soak_binary().string(), "run", "--out", out.string(),
+                                   "--interval", "200ms", "--style", "none"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::string quote(const std::vector<std::string>& argv) {
+  std::string s;
+  for (const auto& a : argv) s += "'" + a + "' ";
+  return s;
+}
+
+TEST(AbuseE2ETest, AFullDiskEndsTheRunWithExit5NamingTheFile) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  // sut.log may not grow past 256 KiB (ulimit -f counts 512-byte blocks in
+  // dash): the first write beyond fails with EFBIG, as on a full disk.
+  auto argv = soak_run(out, {"--duration", "60s", "--", "/usr/bin/yes", "soak-filler-line"});
+  auto r = testing::run_command({"/bin/sh", "-c", "ulimit -f 512; exec " + quote(argv)}, 120);
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr((out / "sut.log").string() + ": write failed: File too large"));
+  auto summary = nlohmann::json::parse(testing::read_file(out / "summary.json"));
+  EXPECT_EQ(summary["exit_code"], 5);
+  auto check = testing::run_command({testing::soak_binary().string(), "check", out.string()}, 60);
+  EXPECT_NE(check.exit_code, 2) << check.out << check.err;  // loads
+}
+
+TEST(AbuseE2ETest, OneGibibyteWithoutANewlineKeepsSoakSmall) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  auto r = testing::run_command(
+      soak_run(out, {"--duration", "60s", "--log-limit", "4MiB", "--", "/bin/sh", "-c",
+                     "head -c 1073741824 /dev/zero | tr '\\0' x"}),
+      300);
+  // The SUT ends when it has printed it all: exit 3, as documented.
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  rusage ru{};
+  ::getrusage(RUSAGE_CHILDREN, &ru);
+  // The largest child's peak (soak itself; the others are tiny): 1 GiB of
+  // one line never sits in memory.
+  EXPECT_LT(ru.ru_maxrss, 200 * 1024) << "peak RSS of a child " << ru.ru_maxrss << " KiB";
+  EXPECT_EQ(fs::file_size(out / "sut.log"), 4u * 1024 * 1024);
+  EXPECT_THAT(testing::read_file(out / "events.jsonl"), HasSubstr("sut_log_capped"));
+}
+
+}  // namespace
+}  // namespace soak
