@@ -77,12 +77,12 @@ TEST(Regime, StepThenLeakFails) {
   EXPECT_EQ(only(j).verdict, Verdict::kFail) << only(j).reason;
   EXPECT_NEAR(*only(j).observed, 20 * kMiB, 1 * kMiB);
   AnalysisOptions o;
-  o.warmup_s = 300;
+  o.warmup_s = 300;  // seconds since launch (the warm-up ends at t = 300)
   j = judge_run(d, {budget("rss=2MiB/h")}, o);
   const auto& b = only(j);
   EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
   EXPECT_EQ(b.reason,
-            "a one-off step of 40 MiB at 15:00, then growth: slope 19.9 MiB/h [19.6, 20.1] over the last 1/2 exceeds budget 2 MiB/h");
+            "a one-off step of 40 MiB at 14:59, then growth: slope 19.9 MiB/h [19.6, 20.1] over the last 1/2 exceeds budget 2 MiB/h");
 }
 
 TEST(Regime, GrowthThatStoppedDoesNotFail) {
@@ -97,7 +97,7 @@ TEST(Regime, GrowthThatStoppedDoesNotFail) {
   const auto& b = only(j);
   EXPECT_NE(b.verdict, Verdict::kFail) << b.reason;
   EXPECT_EQ(b.reason,
-            "growth slowed from 39.5 MiB/h to -125 KiB/h at 25:15: slope -111 KiB/h [-436, 151] over the last 1/2 within budget 2 MiB/h");
+            "growth slowed from 39.5 MiB/h to -91.2 KiB/h at 25:14: slope -125 KiB/h [-446, 136] over the last 1/2 within budget 2 MiB/h");
 }
 
 TEST(Regime, SevenRisingGoroutineReadingsFailAtOnePercent) {
