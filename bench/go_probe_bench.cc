@@ -210,7 +210,7 @@ void forced_gc_cost_table(int n, int mib) {
   Example ex("cache", false);
   // Each /work retains 16 KiB (and drops 64 KiB of garbage).
   for (int i = 0; i < mib * 64; ++i) (void)soak::http_get(ex.base() + "/work", 2s);
-  auto url = *soak::parse_probe_url(ex.base());
+  auto url = *soak::parse_url(ex.base());
   soak::GoProbe plain(url, 1s, /*duty_factor=*/0);
   soak::GoProbe forced(url, 1s, /*duty_factor=*/0, /*live_heap_every=*/1ns);
   double live = 0, wall_ms = 0;
