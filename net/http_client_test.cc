@@ -142,7 +142,7 @@ TEST(HttpClient, HttpsRefusesAnUntrustedCertificateUnlessInsecure) {
   auto r = http_get(url(u), 5s);
   ASSERT_FALSE(r);
   EXPECT_THAT(r.message(), HasSubstr(u + ": TLS handshake: certificate verify failed: self-signed certificate"));
-  EXPECT_THAT(r.message(), HasSubstr("--insecure"));
+  EXPECT_THAT(r.message(), HasSubstr("SSL_CERT_FILE"));
   EXPECT_EQ(srv.request_count(), 0u);
 
   auto ok = http_get(url(u), 5s, {.headers = {{"X-Scope-OrgID", "t1"}}, .insecure = true});
