@@ -112,6 +112,12 @@ Status parse_events(std::string_view text, std::string_view file, RunData& out) 
       out.warnings.push_back(fmt::format("{}: line {}: not an event object; skipped", file, no));
       return Status::Ok();
     }
+    // A "t" that is not a number would throw in json::value (found by
+    // fuzz/run_data_fuzz: soak check ended in std::terminate).
+    if (j.contains("t") && !j["t"].is_number()) {
+      out.warnings.push_back(fmt::format("{}: line {}: \"t\" is not a number; skipped", file, no));
+      return Status::Ok();
+    }
     Event e;
     e.t = j.value("t", 0.0);
     e.event = j["event"].is_string() ? j["event"].get<std::string>() : "";

@@ -43,6 +43,19 @@ TEST(RunData, TruncatedLastLineOfAKilledRunIsSkippedWithAWarning) {
   EXPECT_DOUBLE_EQ(r->interval_s(), 1.0);  // no interval_s, too few points: default
 }
 
+// Found by fuzz/run_data_fuzz (scripts/fuzz.sh): an event whose "t" is a
+// string threw out of parse_events and ended soak check in std::terminate.
+TEST(RunData, AnEventWhoseTimeIsNotANumberIsNamedAndSkipped) {
+  RunData d;
+  auto st = parse_events("{\"t\": \"ready\", \"event\": \"warmup_end\"}\n{\"t\": 1, \"event\": \"ready\"}\n",
+                         "events.jsonl", d);
+  ASSERT_TRUE(st.ok()) << st.message();
+  ASSERT_EQ(d.events.size(), 1u);
+  EXPECT_EQ(d.events[0].event, "ready");
+  ASSERT_EQ(d.warnings.size(), 1u);
+  EXPECT_EQ(d.warnings[0], "events.jsonl: line 1: \"t\" is not a number; skipped");
+}
+
 TEST(RunData, AMalformedMiddleLineIsNamedAndSkippedAndTheRestLoads) {
   TempDir d;
   write_file(d / "run.json", "{}");
