@@ -19,7 +19,7 @@ using testing::TempDir;
 
 std::vector<std::string> soak_run(const fs::path& out, std::vector<std::string> args) {
   std::vector<std::string> argv = {testing::soak_binary().string(), "run", "--out", out.string(),
-                                   "--interval", "200ms", "--style", "none"};
+                                   "--style", "none"};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }

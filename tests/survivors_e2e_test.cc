@@ -86,7 +86,7 @@ struct Scene {
     std::string wl = "cmd:sleep 1000 & echo $! > " + (tmp / "workload-child.pid").string() + "; wait";
     soak = std::make_unique<testing::Background>(
         std::vector<std::string>{testing::soak_binary().string(), "run", "--out", out.string(), "--duration",
-                                 "120s", "--interval", "200ms", "--style", "none", "--ready", "log:^ready$",
+                                 "120s", "--style", "none", "--ready", "log:^ready$",
                                  "--workload", wl, "--", (tmp / "sut.sh").string(), tmp.path().string()},
         tmp / "soak.log");
   }
