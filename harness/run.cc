@@ -449,13 +449,14 @@ std::optional<int> Run::prepare() {
 // No survivors in any ending (docs/run.md "No survivors"): soak becomes a
 // child subreaper and starts the watchdog before it starts anything else.
 void Run::guard_against_survivors() {
+  const size_t before = warnings_.size();  // earlier ones were printed when added
   if (int err = become_subreaper())
     warnings_.push_back(std::string("cannot become a child subreaper: ") + std::strerror(err) +
                         "; daemonized descendants may survive a SIGKILL of soak");
   auto w = Watchdog::start();
   if (!w) warnings_.push_back("no watchdog (" + w.message() + "); descendants may survive a SIGKILL of soak");
   else watchdog_ = std::move(*w);
-  for (size_t i = 0; i < warnings_.size(); ++i) std::fprintf(stderr, "soak: warning: %s\n", warnings_[i].c_str());
+  for (size_t i = before; i < warnings_.size(); ++i) std::fprintf(stderr, "soak: warning: %s\n", warnings_[i].c_str());
 }
 
 std::optional<std::string> Run::write_failure() const {
