@@ -22,7 +22,7 @@ namespace {
 struct RunFlags {
   std::string config, duration, warmup, interval, out, ready, ready_timeout, rate, connections,
       go, metrics, style, confidence, pss_interval, go_interval, go_live_heap, metrics_interval, log_limit, cwd,
-      native_heap, memory_limit, nofile;
+      native_heap, memory_limit, nofile, metrics_max_series;
   std::vector<std::string> budgets, workloads, env;
   bool force = false, gctrace = false, strict = false, fail_fast = false;
   std::string history, build;
@@ -151,6 +151,12 @@ Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
     if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e12)
       return flag_error("--nofile", f.nofile, "expected a whole number of file descriptors >= 1, e.g. 1024");
     c.nofile = static_cast<uint64_t>(*v);
+  }
+  if (given("--metrics-max-series")) {
+    auto v = parse_number(f.metrics_max_series);
+    if (!v || *v < 1 || *v != std::floor(*v) || *v > 1e9)
+      return flag_error("--metrics-max-series", f.metrics_max_series, "expected a whole number of series >= 1, e.g. 500");
+    c.metrics_max_series = static_cast<size_t>(*v);
   }
   if (given("--ready")) {
     auto r = parse_ready_spec(f.ready);
@@ -282,6 +288,9 @@ void add_run_options(CLI::App& run, RunFlags& f) {
       ->type_name("D|off");
   run.add_option("--metrics-interval", f.metrics_interval, "interval of the --metrics scrape [--interval]")
       ->type_name("D");
+  run.add_option("--metrics-max-series", f.metrics_max_series,
+                 "--metrics: distinct scraped series recorded; the rest are dropped with a warning [500]")
+      ->type_name("N");
   run.add_option("--env", f.env, "repeatable: extra environment for the SUT")
       ->type_name("K=V")
       ->expected(1)

@@ -31,7 +31,7 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
                "--ready-timeout", "10s", "--go", "http://127.0.0.1:8080", "--gctrace", "--metrics",
                "http://127.0.0.1:8080/metrics", "--env", "A=1", "--env", "B=x=y", "--strict", "--fail-fast",
                "--style", "none", "--confidence", "0.95", "--pss-interval", "1m", "--go-interval", "2s", "--go-live-heap", "30s",
-               "--metrics-interval", "250ms", "--log-limit", "1MB", "--cwd",
+               "--metrics-interval", "250ms", "--metrics-max-series", "2000", "--log-limit", "1MB", "--cwd",
                "/tmp", "--", "./server", "--port", "8080", "--duration", "x"});
   ASSERT_EQ(r.command, CliCommand::kRun);
   const RunConfig& c = r.run;
@@ -51,6 +51,7 @@ TEST(CliTest, RunFlagsIntoRunConfig) {
   EXPECT_EQ(c.go_interval, std::chrono::seconds(2));
   EXPECT_EQ(c.go_live_heap, std::chrono::seconds(30));
   EXPECT_EQ(c.metrics_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(c.metrics_max_series, 2000u);
   EXPECT_EQ(c.env.at("A"), "1");
   EXPECT_EQ(c.env.at("B"), "x=y");
   EXPECT_TRUE(c.strict);
@@ -80,6 +81,10 @@ TEST(CliTest, ErrorsNameFlagTextAndReason) {
               HasSubstr("--metrics \"http://h:99999/metrics\": port \"99999\""));
   EXPECT_THAT(err({"run", "--ready", "https://[::1/healthz"}), HasSubstr("--ready \"https://[::1/healthz\": not a valid URL"));
   EXPECT_THAT(err({"run", "--log-limit", "3XB"}), HasSubstr("--log-limit \"3XB\": unknown size unit"));
+  for (const char* bad : {"0", "1.5", "many", "-3"})
+    EXPECT_EQ(err({"run", "--metrics-max-series", bad}),
+              std::string("--metrics-max-series \"") + bad + "\": expected a whole number of series >= 1, e.g. 500");
+  EXPECT_EQ(ok({"run", "--", "x"}).run.metrics_max_series, 500u);
   EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr("--go-live-heap \"often\": "));
   EXPECT_THAT(err({"run", "--go-live-heap", "often"}), HasSubstr(" or off"));
   EXPECT_THAT(err({"run", "--go-live-heap", "0s"}), HasSubstr("--go-live-heap \"0s\": must be positive (or off)"));

@@ -197,7 +197,8 @@ Status apply_workloads(const json& w, RunConfig& c) {
 
 Status apply_probes(const json& p, RunConfig& c) {
   if (!p.is_object()) return wrong_type("probes", "an object", p);
-  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "go_live_heap", "metrics_interval", "native_heap"}));
+  SOAK_TRY(check_keys(p, "probes.", {"go", "gctrace", "metrics", "pss_interval", "go_interval", "go_live_heap", "metrics_interval", "native_heap",
+                                        "metrics_max_series"}));
   if (auto it = p.find("go"); it != p.end()) {
     auto s = get_url(*it, "probes.go");
     if (!s) return s.error();
@@ -232,6 +233,11 @@ Status apply_probes(const json& p, RunConfig& c) {
     }
   }
   SOAK_TRY(take_duration(p, "metrics_interval", "probes.metrics_interval", "1s", c.metrics_interval));
+  if (auto it = p.find("metrics_max_series"); it != p.end()) {
+    if (!it->is_number_integer() || it->get<long long>() < 1)
+      return wrong_type("probes.metrics_max_series", "a whole number of series >= 1, like 500", *it);
+    c.metrics_max_series = it->get<size_t>();
+  }
   SOAK_TRY(take_duration(p, "pss_interval", "probes.pss_interval", "30s", c.pss_interval));
   return Status::Ok();
 }
@@ -458,6 +464,7 @@ json config_to_json(const RunConfig& c) {
   if (c.go_live_heap)
     probes["go_live_heap"] = *c.go_live_heap > Duration::zero() ? json(exact_duration(*c.go_live_heap)) : json("off");
   if (c.metrics_interval) probes["metrics_interval"] = exact_duration(*c.metrics_interval);
+  if (c.metrics_url) probes["metrics_max_series"] = c.metrics_max_series;
   json j{{"sut", sut},
               {"duration", exact_duration(c.duration)},
               {"warmup", c.warmup ? json(exact_duration(*c.warmup)) : json("auto")},
@@ -505,6 +512,7 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.go_interval = config.go_interval;
   po.go_live_heap = config.go_live_heap;
   po.metrics_interval = config.metrics_interval;
+  po.metrics_max_series = config.metrics_max_series;
   po.local_sut = !config.command.empty();
   if (config.native_heap.shim) po.native_heap_dir = config.out / "heap";
   return po;

@@ -71,6 +71,7 @@ struct RunConfig {
   std::optional<Duration> go_interval;       // empty: GoProbe::default_interval
   std::optional<Duration> go_live_heap;      // forced-GC readings; zero: off; empty: GoProbe::default_live_heap_every
   std::optional<Duration> metrics_interval;  // empty: interval
+  size_t metrics_max_series = kDefaultMetricsMaxSeries;  // --metrics-max-series / probes.metrics_max_series
   NativeHeapPlan native_heap;                // --native-heap / probes.native_heap; resolved by validation
   // provenance
   std::optional<std::filesystem::path> config_file;

@@ -118,6 +118,11 @@ TEST(ConfigTest, WrongTypesNameExpectedAndGiven) {
   EXPECT_THAT(error_of(json{{"probes", {{"go", "localhost:8080"}}}}),
               HasSubstr("probes.go: \"localhost:8080\": not an http:// or https:// URL"));
   EXPECT_THAT(error_of(json::array()), HasSubstr("expected a JSON object"));
+  EXPECT_THAT(error_of(json{{"probes", {{"metrics_max_series", 0}}}}),
+              HasSubstr("probes.metrics_max_series: expected a whole number of series >= 1, like 500, got 0"));
+  EXPECT_THAT(error_of(json{{"probes", {{"metrics_max_series", "500"}}}}),
+              HasSubstr("probes.metrics_max_series: expected a whole number of series >= 1, like 500, got \"500\""));
+  EXPECT_EQ(parsed(json{{"probes", {{"metrics_max_series", 2000}}}}).metrics_max_series, 2000u);
 }
 
 TEST(ConfigTest, DurationAndSizeErrorsNameTextAndReason) {

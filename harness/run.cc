@@ -34,6 +34,7 @@
 #include "harness/survivors.h"
 #include "harness/sut_limits.h"
 #include "harness/verdict.h"
+#include "harness/warning_echo.h"
 #include "probes/culprits.h"
 #include "probes/registry.h"
 #include "reports/reports.h"
@@ -196,6 +197,7 @@ class Run {
   std::unique_ptr<Watchdog> watchdog_;
   SteadyClock clock_;
   std::unique_ptr<RunDir> dir_;
+  std::unique_ptr<WarningEcho> echo_;  // dir_ for probes, printing their warnings
   std::vector<std::unique_ptr<Probe>> probes_;
   std::vector<std::unique_ptr<Workload>> workloads_;
   std::unique_ptr<SignalWatcher> signals_;
@@ -418,7 +420,10 @@ std::optional<int> Run::prepare() {
   if (!dir) return setup_error(dir.message(), exit_code::kUsage);
   dir_ = std::move(*dir);
   if (auto st = check_report_outputs(dir_->path()); !st) return setup_error(st.message(), exit_code::kUsage);
-  auto probes = make_probes(probe_options(config_));
+  echo_ = std::make_unique<WarningEcho>(*dir_);
+  auto probe_opts = probe_options(config_);
+  probe_opts.events = echo_.get();
+  auto probes = make_probes(probe_opts);
   if (!probes) return setup_error(probes.message(), exit_code::kUsage);
   probes_ = std::move(*probes);
   auto limits = SutLimits::prepare(config_);  // the SUT's cgroup, before anything is launched
@@ -744,6 +749,7 @@ Summary Run::judge_and_report() {
   facts.workload = merge_workloads(workload_summaries_);
   facts.culprits = find_culprits(dir_->profiles_dir());
   facts.warnings = warnings_;
+  for (auto& w : event_warnings(data)) facts.warnings.push_back(std::move(w));
   if (log_ && log_->capped())
     facts.warnings.push_back("sut.log reached its cap of " + format_bytes(config_.sut_log_limit_bytes) +
                              "; later output was dropped");

@@ -116,6 +116,16 @@ std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary
   return m;
 }
 
+std::vector<std::string> event_warnings(const RunData& data) {
+  std::vector<std::string> out;
+  for (const auto& e : data.events) {
+    if (e.event != "warning") continue;
+    auto it = e.fields.find("message");
+    if (it != e.fields.end() && it->is_string()) out.push_back(it->get<std::string>());
+  }
+  return out;
+}
+
 std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
   Outcome o;
   SummaryFacts f;
@@ -188,6 +198,7 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
     }
   }
   f.workload = merge_workloads(workloads);
+  for (auto& w : event_warnings(data)) f.warnings.push_back(std::move(w));
   for (const auto& [probe, pe] : probe_errors)
     f.warnings.push_back(fmt::format("probe {}: {} error(s), first: {}", probe.empty() ? "?" : probe, pe.first,
                                      pe.second));

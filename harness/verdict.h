@@ -47,6 +47,11 @@ std::optional<WorkloadSummary> merge_workloads(const std::vector<WorkloadSummary
 Summary assemble_summary(const RunData& data, const Judgement& judgement, const Outcome& outcome,
                          const SummaryFacts& facts);
 
+/// The messages of the run's `warning` events (notices of probes, such as
+/// series dropped by --metrics-max-series), in order: summary warnings of
+/// `soak run` as of `soak check` and `soak report`.
+std::vector<std::string> event_warnings(const RunData& data);
+
 /// Reads Outcome and SummaryFacts back from a run directory's run.json and
 /// events.jsonl (for `soak check` / `soak report`).
 std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data);

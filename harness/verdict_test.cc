@@ -122,6 +122,7 @@ TEST(VerdictTest, FactsFromRunJsonAndEvents) {
 {"t":0.4,"event":"ready"}
 {"t":1.0,"event":"probe_error","probe":"go","message":"connection refused"}
 {"t":2.0,"event":"probe_error","probe":"go","message":"again"}
+{"t":3.0,"event":"warning","source":"metrics","message":"metrics: 9 series beyond --metrics-max-series 500 were not recorded"}
 {"t":30.0,"event":"workload_end","workload":"http","summary":{"requests":500,"errors":2,"rate_per_s":100.0,"latency_ms":{"p50":1.5,"p99":9.0}}}
 {"t":30.5,"event":"sut_exited","signal":"SIGKILL","oom_killed":true}
 {"t":30.6,"event":"run_end","reason":"sut_exited","duration_s":30.2}
@@ -144,6 +145,8 @@ TEST(VerdictTest, FactsFromRunJsonAndEvents) {
   EXPECT_EQ(f.workload->requests, 500u);
   EXPECT_EQ(f.workload->p99_ms, 9.0);
   EXPECT_THAT(f.warnings, Contains(HasSubstr("probe go: 2 error(s), first: connection refused")));
+  EXPECT_THAT(f.warnings, Contains("metrics: 9 series beyond --metrics-max-series 500 were not recorded"));
+  EXPECT_EQ(event_warnings(d), std::vector<std::string>{"metrics: 9 series beyond --metrics-max-series 500 were not recorded"});
 }
 
 TEST(VerdictTest, SeveralWorkloadsReadBackAsTheRunMergedThem) {

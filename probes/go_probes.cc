@@ -42,7 +42,8 @@ Result<std::vector<std::unique_ptr<Probe>>> make_go_probes(const ProbeOptions& o
       for (const auto& p : make_proc_probes(options))
         for (auto& s : p->series()) direct.insert(s);
     auto interval = options.metrics_interval.value_or(options.interval);
-    probes.push_back(std::make_unique<MetricsProbe>(std::move(*u), interval, std::move(direct), options.http));
+    probes.push_back(std::make_unique<MetricsProbe>(std::move(*u), interval, std::move(direct), options.http,
+                                                    options.metrics_max_series, options.events));
   }
   return probes;
 }

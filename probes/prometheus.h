@@ -15,6 +15,10 @@
 
 namespace soak {
 
+/// Default of --metrics-max-series / probes.metrics_max_series: distinct
+/// scraped series recorded per run.
+constexpr size_t kDefaultMetricsMaxSeries = 500;
+
 enum class MetricType { kUntyped, kCounter, kGauge, kHistogram, kSummary, kOther };
 
 struct PromSample {

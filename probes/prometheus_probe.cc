@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace soak {
 
 const std::vector<std::pair<std::string_view, std::string_view>>& prom_canonical_map() {
@@ -16,8 +19,21 @@ const std::vector<std::pair<std::string_view, std::string_view>>& prom_canonical
   return m;
 }
 
-MetricsProbe::MetricsProbe(Url url, Duration interval, std::set<std::string> direct, HttpSettings http)
-    : url_(std::move(url)), http_(std::move(http)), interval_(interval), direct_(std::move(direct)) {}
+bool prom_always_kept(std::string_view name) {
+  for (auto [from, to] : prom_canonical_map())
+    if (name == from) return true;
+  return name == "process_start_time_seconds" || name == "process_cpu_seconds_total" ||
+         name == "go_gc_duration_seconds_count";
+}
+
+MetricsProbe::MetricsProbe(Url url, Duration interval, std::set<std::string> direct, HttpSettings http,
+                           size_t max_series, EventSink* events)
+    : url_(std::move(url)),
+      http_(std::move(http)),
+      interval_(interval),
+      direct_(std::move(direct)),
+      max_series_(max_series),
+      events_(events) {}
 
 std::vector<std::string> MetricsProbe::series() const {
   std::vector<std::string> s;
@@ -27,19 +43,43 @@ std::vector<std::string> MetricsProbe::series() const {
   return s;
 }
 
-std::vector<Reading> MetricsProbe::readings(const PromExposition& ex) const {
+std::vector<Reading> MetricsProbe::readings(const PromExposition& ex) {
+  constexpr size_t kNamesShown = 5;
   std::vector<Reading> out;
+  std::vector<std::string> dropped_names;
+  size_t dropped = 0;
   for (const auto& f : ex.families) {
     for (const auto& s : f.samples) {
       // JSON has no NaN or Inf: such a sample is "no value" this time.
       if (!std::isfinite(s.value) || !prom_sample_recorded(f, s)) continue;
-      out.push_back({prom_series_name(s), s.value, {}});
-      if (!s.labels.empty()) continue;
-      for (auto [from, to] : prom_canonical_map())
-        if (s.name == from && !direct_.count(std::string(to))) out.push_back({std::string(to), s.value, {}});
+      // The mapping first: a canonical series is recorded whatever the cap.
+      if (s.labels.empty())
+        for (auto [from, to] : prom_canonical_map())
+          if (s.name == from && !direct_.count(std::string(to))) out.push_back({std::string(to), s.value, {}});
+      std::string name = prom_series_name(s);
+      if (!(s.labels.empty() && prom_always_kept(s.name)) && !kept_.count(name)) {
+        if (kept_.size() >= max_series_) {
+          ++dropped;
+          if (dropped_names.size() < kNamesShown) dropped_names.push_back(std::move(name));
+          continue;
+        }
+        kept_.insert(name);
+      }
+      out.push_back({std::move(name), s.value, {}});
     }
   }
+  dropped_last_ = dropped;
+  if (dropped > 0 && !warned_) warn_dropped(dropped_names, dropped);
   return out;
+}
+
+void MetricsProbe::warn_dropped(const std::vector<std::string>& first, size_t count) {
+  warned_ = true;
+  std::string msg = fmt::format(
+      "metrics: {} series beyond --metrics-max-series {} were not recorded (first: {}{}); "
+      "raise --metrics-max-series to keep them",
+      count, max_series_, fmt::join(first, ", "), count > first.size() ? ", ..." : "");
+  if (events_) events_->emit("warning", {{"source", "metrics"}, {"message", msg}, {"dropped", count}});
 }
 
 Result<std::vector<Reading>> MetricsProbe::sample(const Target&) {

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "probes/prometheus_probe.h"
+#include "tests/testing/recording_sink.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
@@ -121,6 +122,70 @@ TEST(MetricsProbe, RecordsGaugesCountersAndOnlySumCountOfHistograms) {
   auto series = probe.series();
   EXPECT_NE(std::find(series.begin(), series.end(), "goroutines"), series.end());
   EXPECT_EQ(std::find(series.begin(), series.end(), "rss_bytes"), series.end());
+}
+
+// --metrics-max-series: the first N distinct series over the run are kept,
+// later ones dropped; one warning names how many and the first of them.
+TEST(MetricsProbe, KeepsAtMostMaxSeriesAndWarnsOnceNamingTheDropped) {
+  testing::RecordingSink sink;
+  MetricsProbe probe(*parse_url("http://127.0.0.1:1/metrics"), std::chrono::seconds(1), {}, {}, 3, &sink);
+  auto first = parse_prometheus(
+      "go_goroutines 7\nprocess_start_time_seconds 1.7e9\nreq_total{path=\"/a\"} 1\nreq_total{path=\"/b\"} 2\n"
+      "queue_depth 5\n");
+  ASSERT_TRUE(first);
+  std::map<std::string, double> got;
+  for (auto& r : probe.readings(*first)) got[r.series] = r.value;
+  // Three counted prom: series; go_goroutines (and goroutines mapped from
+  // it) and process_start_time_seconds, which soak reads itself, uncounted.
+  EXPECT_EQ(got.size(), 6u);
+  EXPECT_EQ(got.at("goroutines"), 7);
+  EXPECT_EQ(got.at("prom:go_goroutines"), 7);
+  EXPECT_EQ(got.at("prom:process_start_time_seconds"), 1.7e9);
+  EXPECT_EQ(got.at("prom:queue_depth"), 5);
+  EXPECT_EQ(probe.dropped_last(), 0u);
+  EXPECT_TRUE(sink.of("warning").empty());
+
+  // Eight new label values arrive: the kept ones keep being recorded, the
+  // new ones are dropped; the mapped series is not counted against the cap.
+  std::string text = "go_goroutines 9\nreq_total{path=\"/a\"} 3\nreq_total{path=\"/b\"} 4\n";
+  text += "go_threads 12\n";  // first seen now, but soak reads it itself: kept
+  for (int i = 0; i < 8; ++i) text += "req_total{path=\"/new" + std::to_string(i) + "\"} 1\n";
+  auto second = parse_prometheus(text);
+  ASSERT_TRUE(second);
+  got.clear();
+  for (auto& r : probe.readings(*second)) got[r.series] = r.value;
+  EXPECT_EQ(got.size(), 6u);  // req_total /a and /b, go_goroutines, goroutines, go_threads, threads
+  EXPECT_EQ(got.at("prom:req_total{path=\"/b\"}"), 4);
+  EXPECT_EQ(got.at("prom:go_threads"), 12);
+  EXPECT_EQ(got.at("threads"), 12);
+  EXPECT_EQ(got.count("prom:queue_depth"), 0u);  // absent from this scrape
+  EXPECT_EQ(got.at("goroutines"), 9);
+  EXPECT_EQ(got.count("prom:req_total{path=\"/new0\"}"), 0u);
+  EXPECT_EQ(probe.dropped_last(), 8u);
+  auto warnings = sink.of("warning");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0]["source"], "metrics");
+  EXPECT_EQ(warnings[0]["dropped"], 8);
+  EXPECT_EQ(warnings[0]["message"],
+            "metrics: 8 series beyond --metrics-max-series 3 were not recorded (first: prom:req_total{path=\"/new0\"}, "
+            "prom:req_total{path=\"/new1\"}, prom:req_total{path=\"/new2\"}, prom:req_total{path=\"/new3\"}, "
+            "prom:req_total{path=\"/new4\"}, ...); raise --metrics-max-series to keep them");
+
+  // Later scrapes that drop again do not warn again.
+  (void)probe.readings(*second);
+  EXPECT_EQ(probe.dropped_last(), 8u);
+  EXPECT_EQ(sink.of("warning").size(), 1u);
+}
+
+TEST(MetricsProbe, DefaultCapKeepsTheExampleExpositionWhole) {
+  auto ex = parse_prometheus(testdata("metrics-client_golang.txt"));
+  ASSERT_TRUE(ex);
+  testing::RecordingSink sink;
+  MetricsProbe probe(*parse_url("http://127.0.0.1:1/metrics"), std::chrono::seconds(1), {}, {},
+                     kDefaultMetricsMaxSeries, &sink);
+  EXPECT_FALSE(probe.readings(*ex).empty());
+  EXPECT_EQ(probe.dropped_last(), 0u);
+  EXPECT_TRUE(sink.of("warning").empty());
 }
 
 }  // namespace

@@ -7,10 +7,12 @@
 #include <string>
 #include <vector>
 
+#include "common/event_sink.h"
 #include "common/result.h"
 #include "common/units.h"
 #include "net/http_client.h"
 #include "probes/probe.h"
+#include "probes/prometheus.h"
 
 namespace soak {
 
@@ -26,6 +28,10 @@ struct ProbeOptions {
   bool gctrace = false;                    // --gctrace
   std::optional<std::string> metrics_url;  // --metrics
   std::optional<Duration> metrics_interval;
+  /// --metrics-max-series: distinct prom:* series kept over the run.
+  size_t metrics_max_series = kDefaultMetricsMaxSeries;
+  /// Where probes record notices (a `warning` event); may be null.
+  EventSink* events = nullptr;
   /// --header, --token-file, --insecure: every request of --go and --metrics.
   HttpSettings http;
   /// False when soak did not launch the SUT (no command: a service observed

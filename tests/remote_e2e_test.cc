@@ -114,7 +114,12 @@ TEST_F(RemoteE2E, LeakingServiceSeenOnlyThroughMetricsFailsOnGoroutinesAndIsLeft
 
 TEST_F(RemoteE2E, HealthyServiceSeenOnlyThroughMetricsPasses) {
   auto sut = start_example("none");
-  auto r = testing::run_command(soak_args("20s", "10s"), 90);
+  // The example exposes 12 series; 7 are ones soak reads itself (mapped,
+  // restart detection) and always kept. Of the other 5, a cap of 2 keeps the
+  // first two and drops three, with one warning naming them.
+  auto args = soak_args("20s", "10s");
+  for (const char* a : {"--metrics-max-series", "2"}) args.push_back(a);
+  auto r = testing::run_command(args, 90);
   EXPECT_EQ(r.exit_code, 0) << r.err << r.out;
   json summary = read_json(out() / "summary.json");
   ASSERT_FALSE(summary.is_discarded()) << r.err;
@@ -124,6 +129,20 @@ TEST_F(RemoteE2E, HealthyServiceSeenOnlyThroughMetricsPasses) {
     EXPECT_THAT(verdict_of(summary, s), ::testing::AnyOf("pass", "inconclusive")) << s << summary.dump(1);
   EXPECT_EQ(verdict_of(summary, "rss_bytes"), "pass");
   EXPECT_TRUE(sut->running());
+
+  const std::string dropped =
+      "metrics: 3 series beyond --metrics-max-series 2 were not recorded (first: prom:go_memstats_next_gc_bytes, "
+      "prom:go_gc_duration_seconds_sum, prom:soak_example_requests_total{mode=\"none\"})";
+  EXPECT_THAT(r.err, HasSubstr("soak: warning: " + dropped));
+  EXPECT_EQ(r.err.find(dropped), r.err.rfind(dropped)) << "warned more than once:\n" << r.err;
+  EXPECT_THAT(summary["warnings"], ::testing::Contains(::testing::StartsWith(dropped)));
+  auto series = series_of(summary);
+  for (auto s : {"prom:go_memstats_heap_inuse_bytes", "prom:go_memstats_heap_objects", "prom:go_goroutines",
+                 "prom:process_start_time_seconds", "goroutines", "fds"})
+    EXPECT_TRUE(series.count(s)) << s;
+  for (auto s : {"prom:go_memstats_next_gc_bytes", "prom:go_gc_duration_seconds_sum",
+                 "prom:soak_example_requests_total{mode=\"none\"}"})
+    EXPECT_FALSE(series.count(s)) << s;
 }
 
 // soak in the background until it has recorded `samples` goroutine readings

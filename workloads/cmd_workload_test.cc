@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/recording_sink.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
@@ -16,26 +17,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RecordingSink final : public EventSink {
- public:
-  void emit(std::string_view event, const nlohmann::json& fields) override {
-    std::lock_guard lock(mu_);
-    nlohmann::json j = fields.is_object() ? fields : nlohmann::json::object();
-    j["event"] = std::string(event);
-    events_.push_back(j);
-  }
-  std::vector<nlohmann::json> of(std::string_view name) const {
-    std::lock_guard lock(mu_);
-    std::vector<nlohmann::json> out;
-    for (const auto& e : events_)
-      if (e["event"] == name) out.push_back(e);
-    return out;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::vector<nlohmann::json> events_;
-};
+using testing::RecordingSink;
 
 WorkloadSpec spec(std::string cmd) {
   WorkloadSpec s;
