@@ -47,7 +47,26 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   // Time blocks as index ranges [begin, end).
   std::vector<std::pair<size_t, size_t>> groups;
   size_t i = static_cast<size_t>(std::lower_bound(t.begin(), t.begin() + static_cast<long>(n), t_start) - t.begin());
-  while (i < n) {
+  // A floor of a series with a clear sawtooth (GC or allocator resets): cut
+  // the blocks at the resets instead of at fixed times, each block at least
+  // block_s long, so that every block starts at a trough and its minimum is
+  // the floor, whatever the cycle's length (a time block shorter than the
+  // cycle holds a piece of a ramp). The partial cycle before the first reset
+  // has no trough and is left out.
+  const bool snapped = signal == Signal::kMin && [&] {
+    std::vector<size_t> resets = find_resets(t.first(n), v.first(n), t_start);
+    if (resets.size() < kMinResets) return false;
+    size_t start = resets.front();
+    for (size_t r : resets) {
+      if (r == start || t[r] - t[start] < block_s) continue;
+      groups.push_back({start, r});
+      start = r;
+    }
+    groups.push_back({start, n});
+    b.snapped = true;
+    return true;
+  }();
+  while (!snapped && i < n) {
     double k = std::floor((t[i] - t_start) / block_s);
     double end = t_start + (k + 1) * block_s;
     size_t j = i;
@@ -103,10 +122,46 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
       tsum += t[k];
     }
     if (vals.empty()) continue;
+    if (snapped) {  // the floor was read where the minimum is (a trough), not mid-cycle
+      size_t at = g.first;
+      for (size_t k = g.first; k < g.second; ++k)
+        if (std::isfinite(v[k]) && !(v[k] >= v[at] && std::isfinite(v[at]))) at = k;
+      b.t.push_back(t[at]);
+      b.v.push_back(v[at]);
+      continue;
+    }
     b.t.push_back(tsum / static_cast<double>(vals.size()));
     b.v.push_back(reduce(vals, signal));
   }
   return b;
+}
+
+std::vector<size_t> find_resets(std::span<const double> t, std::span<const double> v, double t_start) {
+  const size_t n = std::min(t.size(), v.size());
+  size_t i0 = static_cast<size_t>(std::lower_bound(t.begin(), t.begin() + static_cast<long>(n), t_start) - t.begin());
+  std::vector<double> d;
+  std::vector<size_t> at;
+  for (size_t i = i0 + 1; i < n; ++i) {
+    if (!std::isfinite(v[i]) || !std::isfinite(v[i - 1])) continue;
+    d.push_back(v[i] - v[i - 1]);
+    at.push_back(i);
+  }
+  std::vector<size_t> out;
+  if (d.size() < 8) return out;
+  std::vector<double> tmp = d;
+  const double md = median(tmp);
+  for (double& x : tmp) x = std::fabs(x - md);
+  const double s = 1.4826 * median(tmp);
+  if (!(s > 0)) return out;  // quantised series (counts): no noise scale to judge a drop by
+  size_t rises = 0;
+  for (size_t k = 0; k < d.size(); ++k) {
+    if (d[k] < md - kResetSigmas * s) out.push_back(at[k]);
+    if (d[k] > md + kResetSigmas * s) ++rises;
+  }
+  // A sawtooth ramps up between its resets. Jumps up about as common as the
+  // drops are bursts or steps, flat between: time blocks serve those.
+  if (2 * rises >= out.size()) out.clear();
+  return out;
 }
 
 Blocks group_points(std::span<const double> t, std::span<const double> v, double t_start, size_t max_points) {

@@ -26,10 +26,29 @@ struct Blocks {
   std::vector<double> t;  // mean sample time of each block (seconds)
   std::vector<double> v;  // the block's signal value
   double block_s = 0;
+  bool snapped = false;  // cut at the resets of a sawtooth (find_resets), not at fixed times
 };
 
+/// A drop between consecutive readings larger than this many robust SDs of
+/// the differences (1.4826 MAD around their median) is a reset: a GC, an
+/// allocator returning memory. Gaussian noise never reaches it.
+inline constexpr double kResetSigmas = 8;
+/// make_blocks cuts a floor signal at resets when there are at least this
+/// many after t_start.
+inline constexpr size_t kMinResets = 4;
+
+/// Indices i (t[i] >= t_start) where v[i] - v[i-1] is a reset (kResetSigmas).
+/// Empty for a series whose differences have no spread (quantised counts),
+/// and when jumps up (beyond the same threshold) number at least half the
+/// drops: bursts and steps, flat between, are no sawtooth.
+std::vector<size_t> find_resets(std::span<const double> t, std::span<const double> v, double t_start);
+
 /// Aggregates samples with t >= t_start into consecutive blocks of
-/// `block_s` seconds. A block holding fewer than half the median number of
+/// `block_s` seconds. For the block minimum (Signal::kMin) of a series with a
+/// sawtooth (at least kMinResets resets after t_start), blocks are cut at the
+/// resets instead, each at least `block_s` long and starting at a trough; the
+/// partial cycle before the first reset is left out, and each block's value
+/// is its minimum at that minimum's time. A block holding fewer than half the median number of
 /// samples per block (sampling that thins out, a gap's edge) is merged with
 /// the blocks after it until it holds that many (the minimum of fewer
 /// samples sits higher and would bias the slope); a short remainder at the

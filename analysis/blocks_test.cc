@@ -1,6 +1,7 @@
 #include "analysis/blocks.h"
 
 #include <cmath>
+#include <random>
 
 #include <gtest/gtest.h>
 
@@ -20,6 +21,48 @@ TEST(Blocks, FloorOfASawtoothIsFlat) {
   EXPECT_DOUBLE_EQ(b.t[0], 14.5);
   Blocks m = make_blocks(t, v, 0, 30, Signal::kMedian);
   EXPECT_DOUBLE_EQ(m.v[0], 104.5);
+}
+
+TEST(Blocks, ASawtoothLongerThanTheBlockIsCutAtItsResets) {
+  // A GC sawtooth of 0..290 (period 300 s, 1 s sampling) on a flat base of
+  // 1000 with a little noise: 30 s time blocks would hold pieces of the ramp
+  // (minima from 1000 to 1270); blocks cut at the resets start at a trough.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> t, v;
+  for (int i = 0; i < 3600; ++i) {
+    t.push_back(i);
+    v.push_back(1000 + (i % 300) + 0.02 * z(rng));
+  }
+  std::vector<size_t> resets = find_resets(t, v, 0);
+  ASSERT_EQ(resets.size(), 11u);
+  EXPECT_EQ(resets.front(), 300u);
+  Blocks b = make_blocks(t, v, 0, 30, Signal::kMin);
+  EXPECT_TRUE(b.snapped);
+  ASSERT_EQ(b.v.size(), 11u);  // from the first reset on, one block per cycle
+  for (size_t i = 0; i < b.v.size(); ++i) {
+    EXPECT_NEAR(b.v[i], 1000, 0.1) << i;
+    EXPECT_DOUBLE_EQ(b.t[i], 300.0 * (i + 1)) << i;  // where the minimum is
+  }
+  // The median of a block is no floor: median blocks stay time blocks.
+  EXPECT_FALSE(make_blocks(t, v, 0, 30, Signal::kMedian).snapped);
+}
+
+TEST(Blocks, BurstsAreNoSawtooth) {
+  // Flat with 10 bursts of +50 for 20 s: as many jumps up as drops.
+  std::mt19937_64 rng(7);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> t, v;
+  for (int i = 0; i < 3600; ++i) {
+    t.push_back(i);
+    v.push_back(1000 + (i % 360 < 20 ? 50 : 0) + 0.02 * z(rng));
+  }
+  EXPECT_TRUE(find_resets(t, v, 0).empty());
+  EXPECT_FALSE(make_blocks(t, v, 0, 30, Signal::kMin).snapped);
+  // Counts with no spread in their differences have no noise scale: no resets.
+  std::vector<double> fds(3600, 12);
+  for (int i = 0; i < 3600; i += 100) fds[static_cast<size_t>(i)] = 9;
+  EXPECT_TRUE(find_resets(t, fds, 0).empty());
 }
 
 TEST(Blocks, ShortLastBlockIsDropped) {

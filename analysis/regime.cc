@@ -83,18 +83,26 @@ double chow_p(std::span<const double> t, std::span<const double> v, double split
   // the difference.
   const double sa = ols(tt.first(k), vv.first(k)).slope, sb = ols(tt.subspan(k), vv.subspan(k)).slope;
   if (std::fabs(sb - sa) < kMaterialChange * std::max(std::fabs(sa), std::fabs(sb))) return 1;
+  // The noise scale and its autocorrelation come from the later segment
+  // alone (the candidate final regime). Under H0 (one line throughout) both
+  // segments hold the same noise, so this is still an F(2, n_b - 2) test;
+  // under the alternatives it is meant to catch, the earlier segment holds a
+  // step or a knee that its own line cannot fit, and pooling its residuals
+  // would read that misfit as noise and as autocorrelation, hiding the very
+  // change being tested for.
+  const size_t nb = n - k;
+  if (nb < 4) return 1;
+  const double df2 = static_cast<double>(nb) - 2;
   const double sse2 = a.sse + b.sse;
-  const double df2 = static_cast<double>(n) - 4;
-  if (!(sse2 > 0)) return one.sse > 0 ? 0 : 1;
-  double f = ((one.sse - sse2) / 2) / (sse2 / df2);
+  if (!(b.sse > 0)) return one.sse > sse2 ? 0 : 1;
+  double f = ((one.sse - sse2) / 2) / (b.sse / df2);
   if (!(f > 0)) return 1;
-  // Autocorrelation of the two-segment residuals inflates F's variance:
-  // deflate by the AR(1) factor (bias-corrected from kMinPhiPoints on).
-  std::vector<double> r = a.resid;
-  r.insert(r.end(), b.resid.begin(), b.resid.end());
+  // Autocorrelation inflates F's variance: deflate by the AR(1) factor
+  // (bias-corrected from kMinPhiPoints on).
+  const std::vector<double>& r = b.resid;
   double phi = autocorrelation(r, 1);
-  const double dn = static_cast<double>(n);
-  double phi_c = n < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95) : std::clamp(phi + (1 + 3 * phi) / dn, 0.0, 0.95);
+  const double dn = static_cast<double>(nb);
+  double phi_c = nb < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95) : std::clamp(phi + (1 + 3 * phi) / dn, 0.0, 0.95);
   f /= (1 + phi_c) / (1 - phi_c);
   boost::math::fisher_f_distribution<double> dist(2, df2);
   return boost::math::cdf(boost::math::complement(dist, f));

@@ -83,7 +83,10 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // Post-warm-up blocks; lengthen blocks while their residuals stay
   // correlated (a cycle longer than the block, DETECTION.md 2.2).
   Blocks post = blocks_from(r.warmup_end_s);
-  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 40 && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence) > 0.5; ++i) {
+  // Never below 2 * kWindows * kMinTailPoints blocks: the tail windows must
+  // stay eligible, or a step before them would be judged inside the whole
+  // window.
+  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence) > 0.5; ++i) {
     block_s *= 2;
     post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
   }
