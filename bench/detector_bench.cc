@@ -7,6 +7,10 @@
 // gates CI.
 //
 //   build-*/detector_bench [cases=4000] [early_cases=400] [seed=1]
+//
+// SOAK_BENCH_DUMP=1 also prints one line per miss (a healthy case not
+// passed, a >= 5x leak not failed, a healthy run stopped early) with its
+// parameters and reason; SOAK_BENCH_ONLY_FF=1 runs the fail-fast part only.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -20,6 +24,7 @@
 #include "analysis/early.h"
 #include "analysis/summarize.h"
 #include "common/budget.h"
+#include "harness/early_looks.h"
 
 using namespace soak;
 using namespace soak::analysis;
@@ -75,6 +80,7 @@ int main(int argc, char** argv) {
   // 1 - (1 - p6)^6 <= 6 p6, with p6 the rate of one healthy series at alpha / 6.
   const int kFamily = 6;
   for (const auto& c : corpus) {
+    if (std::getenv("SOAK_BENCH_ONLY_FF")) break;
     RunData d;
     d.run = {{"interval_s", c.params.interval_s}};
     d.series.push_back(generate_series(c.params));
@@ -82,6 +88,18 @@ int main(int argc, char** argv) {
     o.confidence = conf;
     Judgement j = judge_run(d, {budget}, o);
     const BudgetResult& b = j.budgets[0];
+    if (std::getenv("SOAK_BENCH_DUMP") && ((c.healthy && b.verdict == Verdict::kInconclusive) || (c.leak && c.final_ratio >= 5 && c.final_share >= 1.0 / 3 && b.verdict != Verdict::kFail) || (c.healthy && b.verdict == Verdict::kFail)))
+      std::printf("DUMP %s mds=%.2fB h=%d l=%d fr=%.2f T=%.0f dt=%.2f sig=%.2fMiB phi=%.2f saw=%.1fMiB/%.0fs step=%.1fMiB pts=%d thin=%.1f | %s %s\n",
+                  c.shape.c_str(), b.mds ? *b.mds / kBudget : -1.0, c.healthy, c.leak, c.final_ratio, c.params.duration_s, c.params.interval_s,
+                  c.params.sigma / kMiB, c.params.phi, c.params.saw_amp / kMiB, c.params.saw_period_s,
+                  c.params.step_amp / kMiB, c.params.points, c.params.thin_factor,
+                  b.verdict == Verdict::kFail ? "FAIL" : b.verdict == Verdict::kPass ? "pass" : "INC", b.reason.c_str());
+    if (std::getenv("SOAK_BENCH_DUMP") && j.series[0].trend) {
+      const auto& tr = *j.series[0].trend;
+      if ((c.healthy && b.verdict == Verdict::kInconclusive) || (c.leak && c.final_ratio >= 5 && c.final_share >= 1.0 / 3 && b.verdict != Verdict::kFail))
+        std::printf("  TREND wu=%.0f/%.0f block=%.0f n=%d regime=%s/%d phi=%.2f neff=%.1f sigma=%.2fMiB\n", tr.warmup_end_s, c.params.duration_s, tr.block_s, tr.n_blocks,
+                    tr.regime.c_str(), tr.regime_windows, tr.phi, tr.n_eff, tr.sigma / kMiB);
+    }
     by_shape[c.shape].add(b);
     if (c.leak) leaks.add(b);
     if (c.healthy) {
@@ -178,49 +196,88 @@ int main(int argc, char** argv) {
     std::printf("  phi %.2f: %d / %d = %.2f%%\n", phi, t.fail, t.n, pct(t.fail, t.n));
   std::printf("Inconclusive on healthy cases: %.1f%%\n", pct(healthy.inc, healthy.n));
 
-  // Fail-fast: K = 12 looks at k/K of the run, Pocock alpha spending.
-  const int K = 12;
-  std::map<double, std::vector<double>> detect_share;  // ratio -> share of run at first fail
-  std::map<double, int> early_n;
-  int early_healthy = 0, early_healthy_stopped = 0;
+  // Fail-fast as `soak run --fail-fast` runs it (harness/early_looks): no
+  // look before warm-up (auto: 10 % of the run), one look every
+  // max(min(60 s, w/4), w/20), the early looks spending alpha/2 Pocock-shaped
+  // and the final judgement the rest. Shapes: linear leaks and healthy
+  // warm-ups (cache, log-warmup), sawtooths and bursts; a healthy run counts
+  // as a false alarm when an early look or the final judgement fails it.
+  std::map<std::string, Tally> ff_healthy;       // by shape: fail = stopped early
+  std::map<std::string, int> ff_healthy_final;   // failed by the final judgement
+  std::map<double, std::vector<double>> detect_share;  // linear: ratio -> share of run at first fail
+  std::map<double, int> early_n, final_fail;
   size_t done = 0;
   for (const auto& c : corpus) {
     if (done >= early_cases) break;
-    if (c.shape != "linear") continue;
+    const bool warm = c.shape == "cache" || c.shape == "log-warmup" || c.shape == "sawtooth" || c.shape == "bursts";
+    if (c.shape != "linear" && !(warm && c.healthy)) continue;
     ++done;
     SeriesData full = generate_series(c.params);
-    ++early_n[c.ratio];
-    bool healthy_case = c.ratio <= 1;
-    early_healthy += healthy_case;
-    for (int k = 1; k < K; ++k) {
-      double end = c.params.duration_s * k / K;
+    const bool healthy_case = c.healthy;
+    if (c.shape == "linear") ++early_n[c.ratio];
+    LookPlan plan = plan_looks(from_seconds(c.params.duration_s), std::nullopt);
+    double spent = 0;
+    bool stopped = false;
+    for (int k = 1; k < plan.planned; ++k) {
+      const double now = plan.at_s(k);
       RunData d;
       d.run = {{"interval_s", c.params.interval_s}};
       SeriesData part{full.name, {}, {}};
-      for (size_t i = 0; i < full.t.size() && full.t[i] <= end; ++i) {
+      for (size_t i = 0; i < full.t.size() && full.t[i] <= now; ++i) {
         part.t.push_back(full.t[i]);
         part.v.push_back(full.v[i]);
       }
+      if (part.t.empty()) continue;
       d.series.push_back(std::move(part));
-      AnalysisOptions o;
-      o.confidence = early_look_confidence(k, K, conf);
-      o.end_s = end;
+      AnalysisOptions o = look_options(plan, k, conf, std::nullopt, 0, d.series[0].t.front(), now);
+      spent += 1 - o.confidence;
       Judgement j = judge_run(d, {budget}, o);
-      if (j.budgets[0].verdict == Verdict::kFail) {
-        detect_share[c.ratio].push_back(static_cast<double>(k) / K);
-        early_healthy_stopped += healthy_case;
+      if (j.budgets[0].verdict == Verdict::kFail && early_fail_stops(d, j, j.budgets[0], now)) {
+        if (std::getenv("SOAK_BENCH_DUMP") && healthy_case)
+          std::printf("FFDUMP %s look %d/%d at %.0f/%.0f dt=%.2f sig=%.2fMiB phi=%.2f saw=%.1fMiB/%.0fs burst=%.1f/h %.1fMiB %.0fs ratio=%.1f | %s\n",
+                      c.shape.c_str(), k, plan.planned, now, c.params.duration_s, c.params.interval_s, c.params.sigma / kMiB,
+                      c.params.phi, c.params.saw_amp / kMiB, c.params.saw_period_s, c.params.burst_per_h,
+                      c.params.burst_amp / kMiB, c.params.burst_len_s, c.ratio, j.budgets[0].reason.c_str());
+        if (c.shape == "linear") detect_share[c.ratio].push_back(now / c.params.duration_s);
+        stopped = true;
         break;
       }
     }
+    bool final_failed = false;
+    if (!stopped) {
+      RunData d;
+      d.run = {{"interval_s", c.params.interval_s}};
+      d.series.push_back(full);
+      AnalysisOptions o;
+      o.confidence = 1 - std::max((1 - conf) - spent, 1e-12);
+      final_failed = judge_run(d, {budget}, o).budgets[0].verdict == Verdict::kFail;
+      if (final_failed && c.shape == "linear") ++final_fail[c.ratio];
+    }
+    if (healthy_case) {
+      Tally& t = ff_healthy[c.shape];
+      ++t.n;
+      t.fail += stopped;
+      ff_healthy_final[c.shape] += final_failed;
+    }
   }
-  std::printf("\nFail-fast (%d looks, Pocock spending), %zu linear cases\n", K, done);
-  std::printf("| r/B | n | stopped early %% | median share of run at stop |\n|---|---|---|---|\n");
+  std::printf("\nFail-fast as soak run plans it (looks after the 10 %% warm-up floor, early looks spend alpha/2, "
+              "the final judgement the rest), %zu cases\n", done);
+  std::printf("| r/B (linear) | n | stopped early %% | median share of run at stop | failed at the end %% |\n|---|---|---|---|---|\n");
   for (auto& [r, n] : early_n) {
     auto& v = detect_share[r];
-    std::printf("| %s | %d | %.1f | %s |\n", ratio_name(r).c_str(), n, pct(static_cast<int>(v.size()), n),
-                v.empty() ? "-" : std::to_string(med(v)).substr(0, 4).c_str());
+    std::printf("| %s | %d | %.1f | %s | %.1f |\n", ratio_name(r).c_str(), n, pct(static_cast<int>(v.size()), n),
+                v.empty() ? "-" : std::to_string(med(v)).substr(0, 4).c_str(), pct(final_fail[r], n));
   }
-  std::printf("Healthy runs stopped early: %d / %d = %.2f%%\n", early_healthy_stopped, early_healthy,
-              pct(early_healthy_stopped, early_healthy));
+  std::printf("| healthy shape | n | stopped early %% | failed at the end %% | false alarm %% (either) |\n|---|---|---|---|---|\n");
+  int hn = 0, hs = 0, hf = 0;
+  for (auto& [shape, t] : ff_healthy) {
+    std::printf("| %s | %d | %.1f | %.1f | %.1f |\n", shape.c_str(), t.n, pct(t.fail, t.n),
+                pct(ff_healthy_final[shape], t.n), pct(t.fail + ff_healthy_final[shape], t.n));
+    hn += t.n;
+    hs += t.fail;
+    hf += ff_healthy_final[shape];
+  }
+  std::printf("Healthy runs stopped early: %d / %d = %.2f%%; false alarms early or at the end: %d / %d = %.2f%%\n",
+              hs, hn, pct(hs, hn), hs + hf, hn, pct(hs + hf, hn));
   return 0;
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "analysis/blocks.h"
 #include "analysis/early.h"
+#include "common/series.h"
 
 namespace soak {
 
@@ -39,6 +41,29 @@ AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std
     if (span > 0) o.min_warmup_share = std::clamp((floor_s - first_sample_s) / span, o.min_warmup_share, 1.0);
   }
   return o;
+}
+
+bool early_stop_allowed(const SeriesData& s, double warmup_end_s, double now_s, std::string* why) {
+  const double span = now_s - warmup_end_s;
+  if (series_kind(s.name) == SeriesKind::kBytes && span < kMinEarlyStopSpanS) {
+    if (why) *why = "only " + std::to_string(static_cast<int>(span)) + " s after warm-up";
+    return false;
+  }
+  const size_t resets = analysis::find_resets(s.t, s.v, warmup_end_s).size();
+  if (resets > 0 && resets < analysis::kMinResets) {
+    if (why) *why = std::to_string(resets) + " reset(s) of a cycle seen, too few to read its troughs";
+    return false;
+  }
+  return true;
+}
+
+bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResult& b, double now_s, std::string* why) {
+  const SeriesData* s = data.find(b.series);
+  if (!s) return true;
+  double warmup_end = j.warmup_s.value_or(0);
+  for (const auto& ss : j.series)
+    if (ss.name == b.series && ss.trend) warmup_end = ss.trend->warmup_end_s;
+  return early_stop_allowed(*s, warmup_end, now_s, why);
 }
 
 double final_look_confidence(const RunData& data, double confidence) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "analysis/summarize.h"
 #include "common/run_data.h"
@@ -46,6 +47,26 @@ LookPlan plan_looks(Duration duration, std::optional<Duration> warmup);
 /// the analysis chooses, but not before the floor plan.warmup_s.
 AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std::optional<Duration> warmup,
                              double ready_s, double first_sample_s, double now_s);
+
+/// An early look stops a run on a memory series (bytes) only once its
+/// post-warm-up data spans this long: over a shorter stretch the ramp of a GC
+/// or allocator cycle longer than the data is a straight rise, and no test
+/// can tell it from a leak (detector_bench's fail-fast table). Counts
+/// (threads, fds, goroutines) have no such cycle and stop after warm-up.
+inline constexpr double kMinEarlyStopSpanS = 900;
+
+/// Whether an early look may stop the run on a fail of series `s` whose
+/// warm-up ended at `warmup_end_s`, looking at `now_s`: a memory series' data
+/// after warm-up spans kMinEarlyStopSpanS, and any sawtooth in the series is
+/// resolved (no reset, or at least analysis::kMinResets of them so that its
+/// blocks start at troughs). Otherwise the look holds and the final
+/// judgement decides. `why` (optional) says why not.
+bool early_stop_allowed(const SeriesData& s, double warmup_end_s, double now_s, std::string* why = nullptr);
+
+/// early_stop_allowed for the series of slope budget `b` failed by
+/// judgement `j` of `data` (its warm-up end from the series' trend) at `now_s`.
+bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResult& b, double now_s,
+                      std::string* why = nullptr);
 
 /// Confidence of a run's final judgement: 1 - (alpha - what the early looks
 /// spent), alpha = 1 - `confidence`; the looks are the `early_look` events

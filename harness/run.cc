@@ -324,6 +324,7 @@ void Run::maybe_fail_fast(double since_ready_s) {
   Judgement j = judge_run(data, config_.budgets, opt);
   for (const auto& b : j.budgets) {
     if (b.kind == "slope" && b.verdict == Verdict::kFail) {
+      if (!early_fail_stops(data, j, b, dir_->now_s())) continue;
       capture_profiles("early_fail");
       dir_->emit("early_fail", {{"budget", b.spec},
                                 {"reason", b.reason},
