@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
   std::map<double, Tally> by_ratio;          // linear leaks only
   std::map<std::string, Tally> by_shape;     // every shape
   Tally healthy, healthy6, leaks, band, coverage_all;
+  int healthy_inc_imprecise = 0;  // inconclusive healthy cases whose run could not even detect 3x the budget
   std::map<std::string, Tally> healthy_by_shape, healthy6_by_shape, strong_by_shape;
   std::map<double, Tally> by_phi_healthy;
   // A run with 6 slope budgets and nothing failing judges each at alpha / 6
@@ -104,6 +105,7 @@ int main(int argc, char** argv) {
     if (c.leak) leaks.add(b);
     if (c.healthy) {
       healthy.add(b);
+      if (b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget)) ++healthy_inc_imprecise;
       healthy_by_shape[c.shape].add(b);
       by_phi_healthy[c.params.phi].add(b);
       AnalysisOptions o6;
@@ -194,7 +196,9 @@ int main(int argc, char** argv) {
               family(healthy6));
   for (auto& [phi, t] : by_phi_healthy)
     std::printf("  phi %.2f: %d / %d = %.2f%%\n", phi, t.fail, t.n, pct(t.fail, t.n));
-  std::printf("Inconclusive on healthy cases: %.1f%%\n", pct(healthy.inc, healthy.n));
+  std::printf("Inconclusive on healthy cases: %.1f%% (%d / %d); of them %d (%.1f%% of all healthy) in runs that "
+              "could not detect even 3x the budget (MDS > 3B)\n",
+              pct(healthy.inc, healthy.n), healthy.inc, healthy.n, healthy_inc_imprecise, pct(healthy_inc_imprecise, healthy.n));
 
   // Fail-fast as `soak run --fail-fast` runs it (harness/early_looks): no
   // look before warm-up (auto: 10 % of the run), one look every

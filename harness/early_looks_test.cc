@@ -1,5 +1,9 @@
 #include "harness/early_looks.h"
 
+#include <cmath>
+#include <functional>
+#include <random>
+
 #include <gtest/gtest.h>
 
 #include "analysis/early.h"
@@ -95,6 +99,41 @@ TEST(EarlyLooksTest, TheFinalJudgementSpendsWhatTheLooksLeft) {
   EXPECT_NEAR(spent, 0.01, 1e-15);  // alpha in all, not 2 alpha
   // A run that ended after one look (the SUT exited) keeps the rest.
   EXPECT_NEAR(final_look_confidence(with_looks({looks[0]}), 0.99), 0.99 + (1 - looks[0]), 1e-15);
+}
+
+// One reading a second from `from` to `to` of f(t) plus a little seeded noise.
+SeriesData series(std::string name, double from, double to, const std::function<double(double)>& f) {
+  SeriesData s{std::move(name), {}, {}};
+  std::mt19937_64 rng(11);
+  std::normal_distribution<double> z(0, 1);
+  for (double t = from; t <= to; t += 1) {
+    s.t.push_back(t);
+    s.v.push_back(f(t) + 1000 * z(rng));
+  }
+  return s;
+}
+
+TEST(EarlyLooksTest, AMemoryRampShorterThanFifteenMinutesNeverStopsARun) {
+  // Five minutes after warm-up of a steady rise: a leak, or the ramp of a GC
+  // cycle longer than the data. The look holds; the final judgement decides.
+  auto ramp = [](double t) { return 1e8 + 1e4 * t; };
+  std::string why;
+  EXPECT_FALSE(early_stop_allowed(series("rss_bytes", 60, 360, ramp), 60, 360, &why));
+  EXPECT_EQ(why, "only 300 s after warm-up");
+  // Fifteen minutes of it, no reset: it stops.
+  EXPECT_TRUE(early_stop_allowed(series("rss_bytes", 60, 960, ramp), 60, 960));
+  // Counts have no GC cycle: a rising thread count stops after warm-up.
+  EXPECT_TRUE(early_stop_allowed(series("threads", 60, 120, [](double t) { return std::floor(t / 2); }), 60, 120));
+}
+
+TEST(EarlyLooksTest, ASawtoothStopsARunOnlyOnceItsTroughsCanBeRead) {
+  // A 50 MB sawtooth with a 400 s period: two resets in 20 minutes after
+  // warm-up are too few to read its troughs; six in an hour are enough.
+  auto saw = [](double t) { return 1e8 + 5e7 * std::fmod(t, 400.0) / 400.0; };
+  std::string why;
+  EXPECT_FALSE(early_stop_allowed(series("rss_bytes", 100, 1300, saw), 100, 1300, &why));
+  EXPECT_EQ(why, "3 reset(s) of a cycle seen, too few to read its troughs");
+  EXPECT_TRUE(early_stop_allowed(series("rss_bytes", 100, 2900, saw), 100, 2900));
 }
 
 }  // namespace
