@@ -212,21 +212,5 @@ TEST(Regime, ChowTestSeesAStepBeforeTheSplit) {
   EXPECT_GT(analysis::chow_p(t, line, 120), 0.01);
 }
 
-TEST(Regime, StepThenFlatInATwoHourRunIsJudgedAfterTheStep) {
-  // Two hours at 1 s with a GC sawtooth of 2 MiB every 17 s, a 17.7 MiB
-  // step at 40:00 and AR-free noise: once judged inside the whole window
-  // (blocks lengthened until the tail windows were ineligible), with an
-  // interval of hundreds of MiB/h.
-  auto f = [](double t) {
-    return 100 * kMiB + (t >= 2400 ? 17.7 * kMiB : 0) + 2 * kMiB * std::fmod(t, 17.0) / 17.0;
-  };
-  auto d = run_with({shape("rss_bytes", 7200, 1, f, 0.3 * kMiB, 5)});
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
-  const auto& b = only(j);
-  EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
-  EXPECT_NE(j.series[0].trend->regime, "whole") << b.reason;
-  EXPECT_NE(b.reason.find("a one-off step of 18 MiB at 40:00"), std::string::npos) << b.reason;
-}
-
 }  // namespace
 }  // namespace soak
