@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "harness/fleet_cli.h"
+#include "harness/http_options.h"
 #include "net/url.h"
 
 namespace soak {
@@ -27,6 +28,7 @@ struct RunFlags {
   bool force = false, gctrace = false, strict = false, fail_fast = false;
   std::string history, build;
   bool history_warn_only = false;
+  HttpClientFlags http;  // --header, --token-file, --insecure
 };
 
 struct CheckFlags {
@@ -96,6 +98,7 @@ void add_history_options(CLI::App& app, std::string& file, std::string& build, b
 Status apply_run_flags(const RunFlags& f, const CLI::App& run, RunConfig& c) {
   auto given = [&](const char* name) { return run.count(name) > 0; };
   if (given("--config")) SOAK_TRY(load_config_file(f.config, c));
+  SOAK_TRY(apply_http_client_flags(f.http, run, c.http_client));
   // Duration flags: the text as typed, into its field when given.
   auto duration = [&](const char* flag, const std::string& text, auto& field) -> Status {
     if (!given(flag)) return Status::Ok();
@@ -306,6 +309,7 @@ void add_run_options(CLI::App& run, RunFlags& f) {
   run.add_option("--confidence", f.confidence, "confidence of the budget tests [0.99]")->type_name("X");
   run.add_option("--style", f.style, "progress output: auto, basic or none [auto]")->type_name("STYLE");
   add_history_options(run, f.history, f.build, f.history_warn_only);
+  add_http_client_options(run, f.http);
 }
 
 }  // namespace

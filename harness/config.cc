@@ -353,7 +353,8 @@ std::string_view to_string(Style s) {
 Status apply_config_json(const json& j, RunConfig& c) {
   if (!j.is_object()) return wrong_type("config", "a JSON object", j);
   SOAK_TRY(check_keys(j, "", {"$schema", "sut", "duration", "warmup", "interval", "workloads", "probes",
-                              "budgets", "confidence", "strict", "fail_fast", "out", "style", "history"}));
+                              "budgets", "confidence", "strict", "fail_fast", "out", "style", "history",
+                              "http_client"}));
   if (auto it = j.find("sut"); it != j.end()) SOAK_TRY(apply_sut(*it, c));
   SOAK_TRY(take_duration(j, "duration", "duration", "2h", c.duration));
   if (auto it = j.find("warmup"); it != j.end()) {
@@ -391,6 +392,7 @@ Status apply_config_json(const json& j, RunConfig& c) {
     if (!h) return h.error();
     c.history = *h;
   }
+  if (auto it = j.find("http_client"); it != j.end()) SOAK_TRY(apply_http_client_json(*it, c.http_client));
   if (auto it = j.find("out"); it != j.end()) {
     auto s = get_string(*it, "out", "soak-out");
     if (!s) return s.error();
@@ -478,6 +480,7 @@ json config_to_json(const RunConfig& c) {
               {"out", c.out.string()},
               {"style", to_string(c.style)}};
   if (c.history) j["history"] = history_settings_to_json(*c.history);
+  if (!c.http_client.empty()) j["http_client"] = http_client_to_json(c.http_client);  // no secrets
   return j;
 }
 
@@ -514,6 +517,7 @@ ProbeOptions probe_options(const RunConfig& config) {
   po.metrics_interval = config.metrics_interval;
   po.metrics_max_series = config.metrics_max_series;
   po.local_sut = !config.command.empty();
+  po.http = config.http;
   if (config.native_heap.shim) po.native_heap_dir = config.out / "heap";
   return po;
 }

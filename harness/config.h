@@ -16,6 +16,7 @@
 #include "common/result.h"
 #include "common/units.h"
 #include "harness/history.h"
+#include "harness/http_options.h"
 #include "harness/native_heap.h"
 #include "probes/registry.h"
 #include "workloads/workload.h"
@@ -73,6 +74,11 @@ struct RunConfig {
   std::optional<Duration> metrics_interval;  // empty: interval
   size_t metrics_max_series = kDefaultMetricsMaxSeries;  // --metrics-max-series / probes.metrics_max_series
   NativeHeapPlan native_heap;                // --native-heap / probes.native_heap; resolved by validation
+  HttpClientConfig http_client;              // --header/--token-file/--insecure, config "http_client"
+  /// http_client resolved by validation (the token read from its file): what
+  /// every request of the probes, readiness and the built-in load carries.
+  /// Never written anywhere.
+  HttpSettings http;
   // provenance
   std::optional<std::filesystem::path> config_file;
   nlohmann::json resolved;  // the configuration as JSON for run.json

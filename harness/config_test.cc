@@ -270,6 +270,7 @@ TEST(ConfigSchemaTest, EveryParserKeyIsInTheSchemaAndNoOther) {
   c.history = HistorySettings{"h.jsonl", "b1", false, {}};
   c.memory_limit_bytes = 256.0 * 1024 * 1024;
   c.nofile = 1024;
+  c.http_client = HttpClientConfig{{{"X-Scope-OrgID", "t1"}}, "token.txt", "--token-file", true};
   std::set<std::string> parser_keys{"$schema"};
   json full = config_to_json(c);
   for (auto it = full.begin(); it != full.end(); ++it) {

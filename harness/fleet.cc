@@ -442,14 +442,18 @@ int run_fleet(const FleetConfig& config, std::ostream& out, std::ostream& err) {
   if (auto st = validate_fleet_config(config); !st) return fail(exit_code::kUsage, st.message());
   if (auto st = prepare_out(config.out, config.force); !st) return fail(exit_code::kUsage, st.message());
 
-  PromApi api(config.prometheus, config.headers, config.timeout);
+  PromApi api(config.prometheus, config.http, config.timeout);
   std::vector<FleetQuery> queries = fleet_queries(config);
   std::vector<std::string> warnings;
+  if (auto w = insecure_warning(config.http_client)) {
+    err << "soak: warning: " << *w << "\n";
+    warnings.push_back(*w);
+  }
   FleetSource src;
   src.prometheus = config.prometheus;
   src.select = config.select;
   src.by = config.by;
-  for (const auto& h : config.headers) src.header_names.push_back(h.first);
+  for (const auto& h : config.http.headers) src.header_names.push_back(h.first);  // names only
   for (const auto& q : queries) src.queries.push_back(q.query);
 
   double now = now_unix();

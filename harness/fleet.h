@@ -30,6 +30,7 @@
 #include "common/result.h"
 #include "common/run_data.h"
 #include "common/units.h"
+#include "harness/http_options.h"
 #include "probes/prom_api.h"
 
 namespace soak {
@@ -49,7 +50,8 @@ struct FleetConfig {
   std::optional<Duration> duration;  // watch [now, now + duration], then judge
   std::optional<Duration> step;
   std::vector<Budget> budgets;
-  HttpHeaders headers;
+  HttpClientConfig http_client;      // --header, --token-file, --insecure as given
+  HttpSettings http;                 // http_client resolved (the token read): every request carries it
   std::filesystem::path out = "soak-out";
   bool force = false;
   bool strict = false;

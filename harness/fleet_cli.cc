@@ -9,18 +9,6 @@
 
 namespace soak {
 
-namespace {
-
-bool header_name_ok(std::string_view n) {
-  if (n.empty()) return false;
-  for (char c : n)
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos))
-      return false;
-  return true;
-}
-
-}  // namespace
-
 void add_fleet_options(CLI::App& fleet, FleetFlags& f) {
   fleet.add_option("--prometheus", f.prometheus,
                    "base URL of a Prometheus-API server (Prometheus, Thanos, Mimir), e.g. http://prometheus:9090")
@@ -39,10 +27,7 @@ void add_fleet_options(CLI::App& fleet, FleetFlags& f) {
   fleet.add_option("--out", f.out, "run directory; refuses a non-empty one unless --force [soak-out]")
       ->type_name("DIR");
   fleet.add_flag("--force", f.force, "write into a non-empty run directory");
-  fleet.add_option("--header", f.headers, "repeatable: extra request header, e.g. 'X-Scope-OrgID: t1' (Mimir)")
-      ->type_name("'K: V'")
-      ->expected(1)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  add_http_client_options(fleet, f.http);  // --header 'X-Scope-OrgID: t1' (Mimir), --token-file, --insecure
   fleet.add_option("--step", f.step, "query resolution [the scrape interval, else window/2000]")->type_name("D");
   fleet.add_option("--timeout", f.timeout, "per HTTP request [30s]")->type_name("D");
   fleet.add_flag("--strict", f.strict, "an inconclusive budget fails (exit 4)");
@@ -98,17 +83,10 @@ Result<FleetConfig> fleet_config_from_flags(const FleetFlags& f, const CLI::App&
   auto budgets = budget_flags(f.budgets);
   if (!budgets) return budgets.error();
   c.budgets = std::move(*budgets);
-  for (const auto& hd : f.headers) {
-    size_t colon = hd.find(':');
-    if (colon == std::string::npos)
-      return flag_error("--header", hd, "expected 'Name: value', e.g. 'X-Scope-OrgID: t1'");
-    std::string name = hd.substr(0, colon), value = hd.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.erase(0, 1);
-    if (!header_name_ok(name)) return flag_error("--header", hd, "the name must be a token (letters, digits, -_.)");
-    if (value.find_first_of("\r\n") != std::string::npos || value.find('\0') != std::string::npos)
-      return flag_error("--header", hd, "the value must not contain a line break");
-    c.headers.emplace_back(name, value);
-  }
+  SOAK_TRY(apply_http_client_flags(f.http, fleet, c.http_client));
+  auto http = resolve_http_settings(c.http_client);  // the token is read before any request
+  if (!http) return http.error();
+  c.http = std::move(*http);
   if (given("--out")) {
     if (f.out.empty()) return flag_error("--out", f.out, "empty path (expected a directory)");
     c.out = f.out;

@@ -9,13 +9,15 @@
 
 #include "common/result.h"
 #include "harness/fleet.h"
+#include "harness/http_options.h"
 
 namespace soak {
 
 /// Raw flag values as typed.
 struct FleetFlags {
   std::string prometheus, select, by = "instance", since, duration, step, out, confidence, timeout;
-  std::vector<std::string> budgets, headers;
+  std::vector<std::string> budgets;
+  HttpClientFlags http;  // --header, --token-file, --insecure
   bool force = false, strict = false;
 };
 

@@ -26,6 +26,7 @@ bool ReadinessCheck::poll(Duration timeout) {
     case ReadySpec::Kind::kHttp: {
       if (!http_) return false;
       auto r = http_get(*http_, timeout, settings_);
+      if (!r && is_certificate_error(r.error())) refused_ = r.message();
       return r && r->status >= 200 && r->status < 300;
     }
     case ReadySpec::Kind::kLog: return log_matched_;

@@ -34,6 +34,9 @@ class ReadinessCheck {
   std::optional<std::string> url() const;
   /// What was waited for, for messages ("tcp:127.0.0.1:8080").
   std::string describe() const;
+  /// Set when an http(s):// check failed in a way retrying cannot mend (the
+  /// server's certificate was refused): the error, naming the URL.
+  std::optional<std::string> refused() const { return refused_; }
 
  private:
   std::optional<ReadySpec> spec_;
@@ -42,6 +45,7 @@ class ReadinessCheck {
   std::unique_ptr<re2::RE2> regex_;
   std::optional<Url> http_;
   HttpSettings settings_;
+  std::optional<std::string> refused_;  // poll()'s thread only
   std::atomic<bool> log_matched_{false};
 };
 

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "harness/launcher.h"
+#include "tests/testing/http_test_server.h"
 #include "tests/testing/testing.h"
 
 namespace soak {
@@ -112,6 +113,25 @@ TEST(ReadinessTest, LogRegexSurvivesA64KiBLineAndABacktrackingPattern) {
   EXPECT_FALSE(c.poll());
   c.feed_line(std::string(64 * 1024, 'a') + "c");
   EXPECT_TRUE(c.poll());
+}
+
+// A refused certificate is final (retrying cannot help): the check says so,
+// naming the URL, and --insecure (HttpSettings::insecure) gets through, with
+// the run's headers.
+TEST(ReadinessTest, HttpsWithARefusedCertificateIsRefusedUnlessInsecure) {
+  testing::HttpTestServer srv({.tls = true});  // self-signed, made now
+  auto spec = parse_ready_spec(srv.url("/healthz"));
+  ASSERT_TRUE(spec) << spec.message();
+  ReadinessCheck strict(*spec);
+  EXPECT_FALSE(strict.poll(5s));
+  ASSERT_TRUE(strict.refused());
+  EXPECT_NE(strict.refused()->find(srv.url("/healthz") + ": TLS handshake: certificate verify failed"),
+            std::string::npos)
+      << *strict.refused();
+  ReadinessCheck insecure(*spec, HttpSettings{.headers = {{"X-Scope-OrgID", "t1"}}, .insecure = true});
+  EXPECT_TRUE(insecure.poll(5s));
+  EXPECT_FALSE(insecure.refused());
+  EXPECT_EQ(srv.last_header("X-Scope-OrgID"), "t1");
 }
 
 TEST(ReadinessTest, NoSpecIsReadyAtOnce) { EXPECT_TRUE(ReadinessCheck(std::nullopt).poll()); }

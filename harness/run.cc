@@ -179,7 +179,7 @@ class Run {
   /// The first failed write of the run directory or sut.log (a full disk).
   std::optional<std::string> write_failure() const;
   void stop_survivors();
-  enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted };
+  enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted, kRefused };
   ReadyResult wait_ready();
   void capture_profiles(const std::string& label);
   void maybe_fail_fast(double since_ready_s);
@@ -279,6 +279,7 @@ Run::ReadyResult Run::wait_ready() {
       if (child_ && child_->exit_status()) return ReadyResult::kExited;
       return ReadyResult::kReady;
     }
+    if (ready_->refused()) return ReadyResult::kRefused;  // retrying cannot help (a refused certificate)
     auto spent = clock_.now() - t0;
     if (spent < kTick) {
       pollfd p{signals_->fd(), POLLIN, 0};
@@ -444,11 +445,15 @@ std::optional<int> Run::prepare() {
     warnings_.push_back(config_.native_heap.note);
     std::fprintf(stderr, "soak: warning: %s\n", config_.native_heap.note.c_str());
   }
+  if (auto w = insecure_warning(config_.http_client)) {
+    warnings_.push_back(*w);
+    std::fprintf(stderr, "soak: warning: %s\n", w->c_str());
+  }
   signals_ = std::make_unique<SignalWatcher>();
   progress_ = std::make_unique<Progress>(config_.style, stderr, ::isatty(2) != 0);
   auto ready = readiness_spec(config_);
   if (!ready) return setup_error(ready.message(), exit_code::kUsage);
-  ready_ = std::make_unique<ReadinessCheck>(*ready);
+  ready_ = std::make_unique<ReadinessCheck>(*ready, config_.http);
   return std::nullopt;
 }
 
@@ -596,9 +601,11 @@ bool Run::become_ready() {
                    (dir_->path() / "sut.log").c_str(), log_tail_text().c_str());
       return false;
     }
+    case ReadyResult::kRefused:
     case ReadyResult::kTimeout: {
-      std::string msg = "the SUT was not ready (" + ready_->describe() + ") within " +
-                        format_duration(config_.ready_timeout);
+      std::string msg = ready_->refused() ? "the readiness check failed: " + *ready_->refused()
+                                          : "the SUT was not ready (" + ready_->describe() + ") within " +
+                                                format_duration(config_.ready_timeout);
       dir_->emit("ready_timeout", {{"message", msg}});
       end_reason_ = "sut_not_ready";
       outcome_.sut_failed = true;

@@ -178,6 +178,17 @@ Status check_budgets(const RunConfig& c, const Producible& p) {
   return Status::Ok();
 }
 
+// The token is read here, before anything is launched; every HTTP request of
+// the run (probes, readiness, the built-in load) carries the result.
+Status resolve_run_http(RunConfig& config) {
+  auto http = resolve_http_settings(config.http_client);
+  if (!http) return http.error();
+  config.http = std::move(*http);
+  for (auto& w : config.workloads)
+    if (w.kind == WorkloadSpec::Kind::kHttp) w.client = config.http;
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<fs::path> find_program(const std::string& name, const fs::path& cwd, const std::string& path_env) {
@@ -208,6 +219,7 @@ Status validate_run_config(RunConfig& config) {
   SOAK_TRY(check_out(config));
   if (config.history) SOAK_TRY(check_history_file(config.history->file));
   SOAK_TRY(resolve_native_heap(config));
+  SOAK_TRY(resolve_run_http(config));
   auto producible = producible_series(config);
   if (!producible) return producible.error();
   SOAK_TRY(check_budgets(config, *producible));

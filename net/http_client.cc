@@ -208,8 +208,7 @@ Result<HttpResponse> http_get(const Url& url, Duration timeout, const HttpSettin
         if (!x.timed_out) {
           x.failure = "TLS handshake: " + tls_error_text(tls->native_handle(), ec);
           if (SSL_get_verify_result(tls->native_handle()) != X509_V_OK)
-            // No --insecure flag reaches soak run yet: name what does work.
-            x.failure += " (trust its CA through SSL_CERT_FILE)";
+            x.failure += " (trust its CA through SSL_CERT_FILE, or skip the check with --insecure)";
         }
         co_return;
       }
@@ -253,6 +252,10 @@ Result<HttpResponse> http_get(std::string_view url, Duration timeout, const Http
 bool is_connect_error(const Error& e) {
   return e.message.find(": connect: ") != std::string::npos ||
          e.message.find(": connect timed out") != std::string::npos;
+}
+
+bool is_certificate_error(const Error& e) {
+  return e.message.find(": TLS handshake: certificate verify failed") != std::string::npos;
 }
 
 Status tcp_check(const std::string& host, uint16_t port, Duration timeout) {

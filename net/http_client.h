@@ -74,6 +74,9 @@ Result<HttpResponse> http_get(std::string_view url, Duration timeout, const Http
 /// True when `e` (from http_get or tcp_check) says no connection could be
 /// made (refused, unreachable, connect timeout): nothing listens there (yet).
 bool is_connect_error(const Error& e);
+/// True when `e` (from http_get) says the server's TLS certificate was
+/// refused (untrusted, expired, wrong name): retrying cannot help.
+bool is_certificate_error(const Error& e);
 
 /// Connects to host:port within `timeout` (every resolved address in turn)
 /// and closes again: the tcp: readiness check.

@@ -143,6 +143,8 @@ TEST(HttpClient, HttpsRefusesAnUntrustedCertificateUnlessInsecure) {
   ASSERT_FALSE(r);
   EXPECT_THAT(r.message(), HasSubstr(u + ": TLS handshake: certificate verify failed: self-signed certificate"));
   EXPECT_THAT(r.message(), HasSubstr("SSL_CERT_FILE"));
+  EXPECT_THAT(r.message(), HasSubstr("--insecure"));
+  EXPECT_TRUE(is_certificate_error(r.error()));
   EXPECT_EQ(srv.request_count(), 0u);
 
   auto ok = http_get(url(u), 5s, {.headers = {{"X-Scope-OrgID", "t1"}}, .insecure = true});

@@ -105,14 +105,14 @@ std::string prom_form_query(const std::vector<std::pair<std::string, std::string
 }
 
 PromTransport prom_http_transport() {
-  return [](const std::string& url, const HttpHeaders& headers, Duration timeout) -> Result<HttpResponse> {
-    return http_get(url, timeout, HttpSettings{.headers = headers},
+  return [](const std::string& url, const HttpSettings& http, Duration timeout) -> Result<HttpResponse> {
+    return http_get(url, timeout, http,
                     {.accept = "application/json", .max_body = size_t{256} << 20});
   };
 }
 
-PromApi::PromApi(std::string base, HttpHeaders headers, Duration timeout, PromTransport transport)
-    : base_(std::move(base)), headers_(std::move(headers)), timeout_(timeout), transport_(std::move(transport)) {
+PromApi::PromApi(std::string base, HttpSettings http, Duration timeout, PromTransport transport)
+    : base_(std::move(base)), http_(std::move(http)), timeout_(timeout), transport_(std::move(transport)) {
   while (!base_.empty() && base_.back() == '/') base_.pop_back();
 }
 
@@ -120,7 +120,7 @@ Result<PromMatrix> PromApi::get(const std::string& path,
                                 const std::vector<std::pair<std::string, std::string>>& params) {
   std::string url = base_ + path + "?" + prom_form_query(params);
   ++requests_;
-  auto r = transport_(url, headers_, timeout_);
+  auto r = transport_(url, http_, timeout_);
   if (!r) {
     last_kind_ = PromErrorKind::kUnreachable;
     return r.error();

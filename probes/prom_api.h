@@ -53,10 +53,10 @@ std::vector<PromChunk> plan_prom_chunks(double start, double end, double step,
 /// "a=b&c=d" with application/x-www-form-urlencoded escaping.
 std::string prom_form_query(const std::vector<std::pair<std::string, std::string>>& params);
 
-/// GET of a full URL with extra headers; the one place the API client meets
-/// the HTTP client.
+/// GET of a full URL with the run's HTTP settings (--header, --token-file,
+/// --insecure); the one place the API client meets the HTTP client.
 using PromTransport =
-    std::function<Result<HttpResponse>(const std::string& url, const HttpHeaders& headers, Duration timeout)>;
+    std::function<Result<HttpResponse>(const std::string& url, const HttpSettings& http, Duration timeout)>;
 PromTransport prom_http_transport();
 
 /// What went wrong with a request, for exit codes: the server could not be
@@ -68,7 +68,7 @@ class PromApi {
  public:
   /// `base`: the server's URL up to (not including) `/api/v1`, e.g.
   /// http://127.0.0.1:9090 or http://mimir:8080/prometheus.
-  PromApi(std::string base, HttpHeaders headers, Duration timeout, PromTransport transport = prom_http_transport());
+  PromApi(std::string base, HttpSettings http, Duration timeout, PromTransport transport = prom_http_transport());
 
   /// Range query over [start, end] at `step` seconds, fetched in chunks of
   /// at most kPromMaxPointsPerSeries points and joined per series (by labels).
@@ -91,7 +91,7 @@ class PromApi {
   Result<PromMatrix> get(const std::string& path, const std::vector<std::pair<std::string, std::string>>& params);
 
   std::string base_;
-  HttpHeaders headers_;
+  HttpSettings http_;
   Duration timeout_;
   PromTransport transport_;
   PromErrorKind last_kind_ = PromErrorKind::kUnreachable;

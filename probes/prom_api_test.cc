@@ -111,7 +111,7 @@ class OneShotServer {
 TEST(PromApi, SendsTheHeadersAndTheEncodedQueryUnderTheBasePath) {
   OneShotServer server(R"({"status":"success","data":{"resultType":"matrix","result":[
     {"metric":{"instance":"a"},"values":[[10,"1"],[11,"2"]]}]}})");
-  PromApi api("http://127.0.0.1:" + std::to_string(server.port()) + "/prometheus/", {{"X-Scope-OrgID", "t1"}},
+  PromApi api("http://127.0.0.1:" + std::to_string(server.port()) + "/prometheus/", HttpSettings{.headers = {{"X-Scope-OrgID", "t1"}}},
               std::chrono::seconds(5));
   auto m = api.query_range("up{job=\"x\"}", 10, 11, 1);
   ASSERT_TRUE(m) << m.message();

@@ -143,6 +143,21 @@ struct HttpTestServer::Impl {
       }
       ++server.count_;
       std::string target(req.target());
+      bool authorized = std::all_of(server.options_.require.begin(), server.options_.require.end(), [&](const auto& h) {
+        auto it = req.find(h.first);
+        return it != req.end() && it->value() == h.second;
+      });
+      if (!authorized) {
+        ++server.unauthorized_;
+        http::response<http::string_body> res{http::status::unauthorized, 11};
+        res.set(http::field::www_authenticate, "Bearer");
+        res.body() = "unauthorized";
+        res.keep_alive(req.keep_alive());
+        res.prepare_payload();
+        co_await http::async_write(s, res, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !req.keep_alive()) co_return;
+        continue;
+      }
       if (target == "/silent") {
         co_await wait_forever();
         co_return;
@@ -176,6 +191,9 @@ struct HttpTestServer::Impl {
         res.body() =
             "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 1.2e+07\n"
             "# TYPE go_goroutines gauge\ngo_goroutines 7\n";
+      } else if (target == "/debug/vars") {
+        res.set(http::field::content_type, "application/json");
+        res.body() = R"({"memstats": {"HeapAlloc": 1048576, "HeapSys": 4194304, "HeapInuse": 2097152, "NumGC": 3}})";
       } else if (target.rfind("/debug/pprof/goroutine", 0) == 0) {
         res.body() = "goroutine profile: total 1\n1 @ 0x1\n#\t0x1\tmain.main+0x1\tmain.go:1\n\n";
       } else {

@@ -6,9 +6,11 @@
 //   GET /chunked       -> 200, "hello chunked world" in three chunks
 //   GET /metrics       -> 200, a small Prometheus text exposition
 //   GET /debug/pprof/goroutine?debug=1 -> 200, a one-goroutine profile
+//   GET /debug/vars    -> 200, expvar JSON with a few memstats
 //   GET /silent        -> never answers (the connection stays open)
 //   GET /trickle       -> a response head trickled one byte every 20 ms, never ending
 //   anything else      -> 200 "ok"
+// Options::require: a request without the required headers gets 401.
 // Options::silent: connections are accepted and never read (a stuck
 // endpoint before any HTTP or TLS byte).
 #pragma once
@@ -45,6 +47,9 @@ class HttpTestServer {
     std::string address = "127.0.0.1";
     bool silent = false;
     int threads = 1;
+    /// Headers every request must carry with exactly these values (name in
+    /// any case), else 401 "unauthorized" (e.g. {"Authorization", "Bearer T"}).
+    std::vector<std::pair<std::string, std::string>> require;
   };
   HttpTestServer();
   explicit HttpTestServer(Options options);
@@ -64,6 +69,8 @@ class HttpTestServer {
   std::string last_header(std::string_view name) const;
   uint64_t request_count() const { return count_.load(); }
   uint64_t accepted() const { return accepted_.load(); }
+  /// Requests answered 401 for lack of a required header.
+  uint64_t unauthorized() const { return unauthorized_.load(); }
 
  private:
   struct Impl;
@@ -73,7 +80,7 @@ class HttpTestServer {
   std::unique_ptr<Impl> impl_;
   mutable std::mutex mu_;
   std::vector<std::vector<std::pair<std::string, std::string>>> requests_;
-  std::atomic<uint64_t> count_{0}, accepted_{0};
+  std::atomic<uint64_t> count_{0}, accepted_{0}, unauthorized_{0};
 };
 
 }  // namespace soak::testing
