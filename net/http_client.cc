@@ -23,6 +23,7 @@
 #include <boost/beast/http/write.hpp>
 #include <fmt/format.h>
 
+#include "net/http_response.h"
 #include "net/tls.h"
 
 #ifndef SOAK_VERSION
@@ -105,31 +106,19 @@ asio::awaitable<void> exchange(Exchange& x, Stream& stream, const http::request<
   beast::flat_buffer buf;
   http::response_parser<http::string_body> parser;
   parser.body_limit(max_body);
-  parser.header_limit(64 * 1024);
+  parser.header_limit(kMaxResponseHeaderBytes);
   co_await http::async_read(stream, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
   // A TLS peer may close without close_notify where EOF ends the body.
   if (ec == ssl::error::stream_truncated && parser.is_header_done() && parser.need_eof()) {
     ec = {};
     parser.put_eof(ec);
   }
-  if (ec == http::error::body_limit) {
-    x.failure = fmt::format("response larger than {} bytes", max_body);
-    co_return;
-  }
-  if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == ssl::error::stream_truncated) {
-    x.failure = parser.is_header_done() ? "truncated body (connection closed early)"
-                                        : "connection closed before the response headers";
-    co_return;
-  }
+  if (ec == ssl::error::stream_truncated) ec = asio::error::eof;  // closed early, as on plain TCP
   if (ec) {
-    x.failure = std::string(ec.category() == make_error_code(http::error::bad_version).category() ? "malformed response: " : "receive: ") +
-                ec.message();
+    x.failure = describe_read_error(ec, parser.is_header_done(), max_body);
     co_return;
   }
-  auto& res = parser.get();
-  out.status = static_cast<int>(res.result_int());
-  for (const auto& f : res) out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  out.body = std::move(res.body());
+  out = to_http_response(parser.release());
 }
 
 http::request<http::empty_body> make_request(const Url& url, const HttpSettings& s, const HttpGetOptions& o) {

@@ -30,6 +30,8 @@ seeds_for() {
     pprof_fuzz) ls $go/*-goroutine.txt $go/*-heap.txt ;;
     expvar_fuzz) ls $go/*-vars.json ;;
     prometheus_fuzz) ls $go/metrics-*.txt ;;
+    http_response_fuzz) echo fuzz/seeds/http_response ;;
+    prom_api_fuzz) echo fuzz/seeds/prom_api ;;
     *) for d in fuzz/seeds/"${1%_fuzz}"; do [ -d "$d" ] && echo "$d"; done ;;
   esac
 }
