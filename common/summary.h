@@ -123,9 +123,10 @@ struct WorkloadSummary {
   uint64_t timed_out = 0;    // built-in HTTP load: gave up after the short timeout by design (timeout_ratio); not errors
 };
 
-/// One Go culprit: a goroutine stack or allocation site whose figure grew.
+/// One culprit: a Go goroutine stack or allocation site, or a native
+/// allocation site (the allocation shim), whose figure grew.
 struct Culprit {
-  std::string kind;        // "goroutines" | "heap"
+  std::string kind;        // "goroutines" | "heap" (Go) | "native_heap"
   std::string function;    // top frame of interest, e.g. "main.worker.func1"
   std::string location;    // "worker.go:42"
   std::vector<std::string> frames;  // "fn file:line", innermost first

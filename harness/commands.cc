@@ -12,6 +12,7 @@
 #include "harness/early_looks.h"
 #include "harness/verdict.h"
 #include "probes/culprits.h"
+#include "reports/format.h"
 #include "reports/reports.h"
 
 namespace soak {
@@ -113,6 +114,7 @@ namespace {
 // allocation sites for a Go or native heap.
 std::optional<std::string> culprit_kind(const std::string& series) {
   if (series == "goroutines") return "goroutines";
+  if (series == "heap_bytes" || series == "heap_allocs") return "native_heap";  // the allocation shim's
   if (series.find("heap") != std::string::npos) return "heap";
   return std::nullopt;
 }
@@ -146,8 +148,10 @@ std::string verdict_table(const Summary& s, bool status_line) {
     out += "\n";
     auto kind = culprit_kind(b.series);
     if (b.verdict != Verdict::kFail || !kind) continue;
-    if (const Culprit* c = top_culprit(s, *kind)) {
-      std::string unit = *kind == "heap" ? "bytes" : "count";
+    if (const Culprit* c = top_culprit(s, *kind); c && c->kind == "native_heap") {
+      out += fmt::format("{:<13} top culprit: {}\n", "", native_culprit_line(*c));
+    } else if (c) {
+      std::string unit = culprit_unit(*c);
       out += fmt::format("{:<13} top culprit: {}{} ({} -> {}{})\n", "", c->function,
                          c->location.empty() ? "" : " " + c->location, format_value(c->before, unit),
                          format_value(c->after, unit), c->wait.empty() ? "" : ", " + c->wait);

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <system_error>
 
+#include "probes/heap_profile.h"
 #include "probes/pprof.h"
 
 namespace soak {
@@ -34,6 +35,7 @@ std::vector<ProfileFile> list_profiles(const std::filesystem::path& dir, const s
     std::string name = it->path().filename().string();
     if (name.size() <= suffix.size() || name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
       continue;
+    if (kind == "heap" && name.ends_with("-native-heap.txt")) continue;  // the allocation shim's, not Go's
     std::error_code ec2;
     out.push_back({name.substr(0, name.size() - suffix.size()), it->path(),
                    std::filesystem::last_write_time(it->path(), ec2)});
@@ -172,6 +174,14 @@ std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, si
     add(hprofs.back(), true);
     auto h = rank(stacks, "heap", top_n, /*min_growth=*/std::max(1.0, rate));
     out.insert(out.end(), h.begin(), h.end());
+  }
+
+  // Native allocation sites (the allocation shim's profiles, symbolised).
+  auto nprofs = list_profiles(profiles_dir, "native-heap");
+  if (!nprofs.empty()) {
+    auto n = native_heap_culprits(nprofs.size() > 1 ? read_all(nprofs.front().path) : "", read_all(nprofs.back().path),
+                                  top_n);
+    out.insert(out.end(), n.begin(), n.end());
   }
   return out;
 }

@@ -1,4 +1,5 @@
-// Go culprits: compare profiles captured at warm-up end and at the end.
+// Culprits: compare profiles captured at warm-up end and at the end (Go
+// goroutine and heap profiles, native heap profiles of the allocation shim).
 #pragma once
 
 #include <filesystem>
@@ -9,8 +10,9 @@
 namespace soak {
 
 /// Reads the goroutine and heap profiles under `profiles_dir` (as written by
-/// the Go probe's ProfileCapturer) and returns the stacks and allocation
-/// sites that grew most, largest growth first. Empty when there are none.
+/// the Go probe's ProfileCapturer) and the native heap profiles (the
+/// native_heap probe's) and returns the stacks and allocation sites that grew
+/// most, largest growth first within each kind. Empty when there are none.
 std::vector<Culprit> find_culprits(const std::filesystem::path& profiles_dir, size_t top_n = 10);
 
 }  // namespace soak

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "common/posix.h"
+#include "probes/heap_profile.h"
 #include "shim/heap_page.h"
 
 namespace soak {
@@ -132,7 +133,7 @@ Result<std::vector<fs::path>> request_heap_dumps(const fs::path& dir, const fs::
 
 namespace {
 
-class NativeHeapProbe final : public Probe {
+class NativeHeapProbe final : public Probe, public ProfileCapturer {
  public:
   NativeHeapProbe(fs::path dir, Duration interval) : dir_(std::move(dir)), interval_(interval) {}
 
@@ -157,6 +158,18 @@ class NativeHeapProbe final : public Probe {
       allocs += static_cast<double>(p.live_allocs);
     }
     return std::vector<Reading>{{"heap_bytes", bytes, std::nullopt}, {"heap_allocs", allocs, std::nullopt}};
+  }
+
+  Status capture(const fs::path& dir, std::string_view label) override {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    fs::path prefix = dir_ / (std::string(label) + ".sites");
+    auto files = request_heap_dumps(dir_, prefix, std::chrono::seconds(5), proc_);
+    if (!files) return files.error();
+    if (files->empty()) return make_error("no process of the SUT answered the dump request within 5 s");
+    auto st = write_heap_profile(*files, dir / (std::string(label) + "-native-heap.txt"));
+    for (const auto& f : *files) fs::remove(f, ec);
+    return st;
   }
 
  private:

@@ -74,6 +74,15 @@ std::string format_seconds(double s) {
   return format_duration(from_seconds(std::round(s)));
 }
 
+std::string culprit_unit(const Culprit& c) {
+  return c.kind == "heap" || c.kind == "native_heap" ? "bytes" : "count";
+}
+
+std::string native_culprit_line(const Culprit& c) {
+  return fmt::format("heap {} -> {} at {}{}", format_bytes(c.before), format_bytes(c.after), c.function,
+                     c.location.empty() ? "" : " (" + c.location + ")");
+}
+
 std::vector<std::string> plotted_series(const Summary& summary, const RunData& data) {
   std::vector<std::string> out;
   auto add = [&](const std::string& name) {

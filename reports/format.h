@@ -32,6 +32,13 @@ std::vector<std::string> time_to_limit_lines(const Summary& summary);
 /// Seconds as "2h", "1h30m", "45.2s".
 std::string format_seconds(double s);
 
+/// The unit of a culprit's before/after figures: "bytes" for Go and native
+/// heap sites, "count" for goroutine stacks.
+std::string culprit_unit(const Culprit& c);
+/// A native allocation site in one line:
+/// "heap 1.2 MiB -> 48 MiB at handle_request (server.cc:212)".
+std::string native_culprit_line(const Culprit& c);
+
 /// Series that get a plot, in order: budgeted series first, then the key
 /// series present in the data (rss, heaps, threads, fds, sockets,
 /// goroutines, latency p99).

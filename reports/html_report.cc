@@ -206,11 +206,20 @@ class HtmlWriter final : public ReportWriter {
 
   void culprits(const Summary& s, std::ostream& out) const {
     if (s.culprits.empty()) return;
-    out << "<section id=\"culprits\"><h2>Go culprits</h2><table><thead><tr><th>Kind</th>"
+    out << "<section id=\"culprits\"><h2>Culprits</h2>";
+    // Native allocation sites first, one line each.
+    bool native = false;
+    for (const auto& c : s.culprits)
+      if (c.kind == "native_heap") {
+        out << (native ? "" : "<ul class=\"native-culprits\">") << "<li>" << h(native_culprit_line(c)) << "</li>";
+        native = true;
+      }
+    if (native) out << "</ul>\n";
+    out << "<table><thead><tr><th>Kind</th>"
            "<th>Function</th><th>Location</th><th>Before &rarr; after</th><th>Frames</th>"
            "</tr></thead><tbody>\n";
     for (const auto& c : s.culprits) {
-      std::string unit = c.kind == "heap" ? "bytes" : "count";
+      std::string unit = culprit_unit(c);
       out << "<tr><td>" << h(c.kind);
       if (!c.wait.empty()) out << "<br><small>" << h(c.wait) << "</small>";
       out << "</td><td><code>" << h(c.function) << "</code></td><td><code>" << h(c.location)

@@ -114,10 +114,19 @@ class MarkdownWriter final : public ReportWriter {
       out << "\n\n";
     }
     if (!s.culprits.empty()) {
-      out << "### Go culprits\n\n| Kind | Function | Location | Before | After |\n";
+      out << "### Culprits\n\n";
+      // Native allocation sites first, one line each.
+      bool native = false;
+      for (const auto& c : s.culprits)
+        if (c.kind == "native_heap") {
+          out << "- " << markdown_cell(native_culprit_line(c)) << "\n";
+          native = true;
+        }
+      if (native) out << "\n";
+      out << "| Kind | Function | Location | Before | After |\n";
       out << "|---|---|---|---|---|\n";
       for (const auto& c : s.culprits) {
-        std::string unit = c.kind == "heap" ? "bytes" : "count";
+        std::string unit = culprit_unit(c);
         out << fmt::format("| {} | {} | {} | {} | {} |\n", markdown_cell(c.kind),
                            code(c.function), markdown_cell(c.location),
                            markdown_cell(format_value(c.before, unit)),

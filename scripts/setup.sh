@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-filesystem1.81-dev libssl-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libre2-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libre2-dev libdw-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-matplotlib python3-yaml
   chromium

@@ -23,6 +23,15 @@ using ::testing::HasSubstr;
 fs::path leaky_server() { return testing::build_dir() / "examples" / "native" / "leaky_server"; }
 fs::path go_example() { return testing::build_dir() / "examples" / "go" / "soak-go-example"; }
 
+// The line of leaky_server.cc whose malloc leaks under --leak memory.
+int leak_line() {
+  std::ifstream f(testing::source_dir() / "examples" / "native" / "leaky_server.cc");
+  std::string line;
+  for (int n = 1; std::getline(f, line); ++n)
+    if (line.find("std::malloc(o.leak_bytes)") != std::string::npos) return n;
+  return 0;
+}
+
 struct Outcome {
   testing::CommandResult cmd;
   json summary, run;
@@ -108,6 +117,27 @@ TEST_F(NativeHeapE2E, AMallocLeakFailsOnHeapBytes) {
   EXPECT_GT((*b)["observed"].get<double>(), 300.0 * 1048576) << describe(o);
   EXPECT_EQ(o.run["native_heap"]["active"], true);
   EXPECT_EQ(o.run["native_heap"]["sample_interval_bytes"], 16384);  // 1 MiB/h over 27 s: the minimum
+
+  // The allocating line is named: the shim's sites at warm-up end and at the
+  // end, symbolised (the example is built with -g), the top growth first.
+  std::string where = "leaky_server.cc:" + std::to_string(leak_line());
+  ASSERT_TRUE(o.summary.contains("culprits")) << describe(o);
+  const json* top = nullptr;
+  for (const auto& c : o.summary["culprits"])
+    if (c.value("kind", "") == "native_heap" && !top) top = &c;
+  ASSERT_NE(top, nullptr) << describe(o);
+  EXPECT_EQ((*top)["function"], "leak_one") << describe(o);
+  EXPECT_EQ((*top)["location"], where) << describe(o);
+  EXPECT_GT((*top)["after"].get<double>() - (*top)["before"].get<double>(), 1.0 * 1048576) << describe(o);
+  EXPECT_TRUE(fs::exists(o.dir / "profiles" / "warmup_end-native-heap.txt"));
+  EXPECT_TRUE(fs::exists(o.dir / "profiles" / "end-native-heap.txt"));
+  // ... in the verdict table soak run prints, summary.md and report.html.
+  std::string line = " at leak_one (" + where + ")";
+  EXPECT_THAT(o.cmd.out, HasSubstr("top culprit: heap ")) << describe(o);
+  EXPECT_THAT(o.cmd.out, HasSubstr(" MiB" + line + "\n")) << describe(o);
+  EXPECT_THAT(testing::read_file(o.dir / "summary.md"),  // Markdown escapes '_'
+              HasSubstr(" at leak\\_one (leaky\\_server.cc:" + std::to_string(leak_line()) + ")"));
+  EXPECT_THAT(testing::read_file(o.dir / "report.html"), HasSubstr("at leak_one (" + where + ")"));
 }
 
 TEST_F(NativeHeapE2E, HealthyChurnPassesOnHeap) {
@@ -117,6 +147,8 @@ TEST_F(NativeHeapE2E, HealthyChurnPassesOnHeap) {
   ASSERT_NE(b, nullptr) << describe(o);
   EXPECT_EQ((*b)["series"], "heap_bytes");
   EXPECT_EQ((*b)["verdict"], "pass") << describe(o);
+  for (const auto& c : o.summary.value("culprits", json::array()))  // churn is not growth
+    EXPECT_NE(c.value("kind", ""), "native_heap") << describe(o);
   bool has_allocs = false;
   for (const auto& s : o.summary["series"]) has_allocs = has_allocs || s["name"] == "heap_allocs";
   EXPECT_TRUE(has_allocs);
