@@ -208,7 +208,10 @@ class HttpLoadEngine::Impl {
     sweep_every_ = from_seconds(std::clamp(shortest / 10, 0.001, 0.1));
   }
 
-  ~Impl() { stop(); }
+  ~Impl() {
+    stop();
+    if (session_) SSL_SESSION_free(session_);
+  }
 
   Status start() {
     error_code ec;
@@ -272,6 +275,8 @@ class HttpLoadEngine::Impl {
     c.aborted = aborted_.load(std::memory_order_relaxed);
     c.timed_out = timed_out_.load(std::memory_order_relaxed);
     c.connections = connects_.load(std::memory_order_relaxed);
+    c.tls_handshakes = tls_handshakes_.load(std::memory_order_relaxed);
+    c.tls_resumed = tls_resumed_.load(std::memory_order_relaxed);
     c.settled = settled_.load(std::memory_order_relaxed);
     c.retries = retries_.load(std::memory_order_relaxed);
     return c;
@@ -320,6 +325,7 @@ class HttpLoadEngine::Impl {
     bool connected = false;
     Job job;
     uint64_t served = 0;  // responses on the current socket (churn)
+    bool session_kept = false;  // https: this connection's session was offered for resumption
     bool got_bytes = false;  // any byte of the current response arrived
     Clock::time_point deadline = Clock::time_point::max();
     std::optional<ResponseParser> parser;
@@ -411,12 +417,17 @@ class HttpLoadEngine::Impl {
       tls_failed(c, tls_error_text(c->tls->native_handle(), ec));
       return;
     }
+    // Offer the last session (a TLS 1.3 ticket or a 1.2 session id): the
+    // server may resume it and skip the key exchange and certificate check.
+    if (session_) SSL_set_session(c->tls->native_handle(), session_);
     c->tls->async_handshake(ssl::stream_base::client, [this, c, gen = c->gen, tls = c->tls](error_code ec) {
       if (gen != c->gen) return;
       if (ec) {
         tls_failed(c, tls_error_text(tls->native_handle(), ec));
         return;
       }
+      bump(tls_handshakes_);
+      if (SSL_session_reused(tls->native_handle())) bump(tls_resumed_);
       send(c);
     });
   }
@@ -584,8 +595,23 @@ class HttpLoadEngine::Impl {
     bump(settled_);
     ++c->served;
     c->deadline = Clock::time_point::max();
+    if (c->tls && !c->session_kept) keep_session(c);
     if (!keep_alive || c->rlen > 0 || (cfg_.churn_every > 0 && c->served % cfg_.churn_every == 0)) close(c);
     release(c);
+  }
+
+  // After the first response the connection's session is complete (TLS 1.3
+  // tickets arrive after the handshake): keep a copy for the next reconnect.
+  // A copy, because closing a connection without close_notify (as close()
+  // does) marks its own session as not resumable.
+  void keep_session(Conn* c) {
+    c->session_kept = true;
+    SSL_SESSION* s = SSL_get0_session(c->tls->native_handle());
+    if (!s || !SSL_SESSION_is_resumable(s)) return;
+    SSL_SESSION* copy = SSL_SESSION_dup(s);
+    if (!copy) return;
+    if (session_) SSL_SESSION_free(session_);
+    session_ = copy;
   }
 
   // A server may close an idle keep-alive connection just as a request goes
@@ -620,6 +646,7 @@ class HttpLoadEngine::Impl {
     c->sock.close(ignored);
     c->tls.reset();  // pending handlers keep theirs until they complete
     c->connected = false;
+    c->session_kept = false;
     c->rlen = 0;
     c->deadline = Clock::time_point::max();
   }
@@ -679,7 +706,8 @@ class HttpLoadEngine::Impl {
   uint64_t issued_ = 0;  // load thread only
 
   std::atomic<uint64_t> scheduled_{0}, requests_{0}, errors_{0}, dropped_{0}, aborted_{0}, timed_out_{0},
-      connects_{0}, settled_{0}, retries_{0};
+      connects_{0}, settled_{0}, retries_{0}, tls_handshakes_{0}, tls_resumed_{0};
+  SSL_SESSION* session_ = nullptr;  // load thread only: the session reconnects offer
   std::array<std::atomic<uint64_t>, static_cast<size_t>(HttpErrorKind::kCount)> by_kind_{};
   std::atomic<int64_t> start_ns_{0}, stop_ns_{0};
 

@@ -2,6 +2,11 @@
 // client on Boost.Asio/Beast running on its own thread, over TCP or TLS
 // (https://, Asio SSL with OpenSSL; net/tls.h sets up verification).
 //
+// Connections are kept alive and reused; over TLS that means one handshake
+// per connection, and a reconnect (churn_every, a server closing idle
+// connections) resumes the last TLS session (a ticket) instead of a full
+// handshake.
+//
 // Requests are due on a fixed timetable (t0 + i / rate) whether or not the
 // earlier ones finished, and latency is measured from that scheduled time, so
 // a stalled server shows up in the percentiles instead of silently lowering
@@ -58,6 +63,8 @@ struct HttpLoadCounters {
   uint64_t aborted = 0;    // closed before the response on purpose (abort_ratio)
   uint64_t timed_out = 0;  // given up after the short timeout on purpose (timeout_ratio)
   uint64_t connections = 0;  // TCP connections opened
+  uint64_t tls_handshakes = 0;  // https: TLS handshakes completed
+  uint64_t tls_resumed = 0;     // of them, resumed from the session of an earlier connection (no full handshake)
   uint64_t settled = 0;    // scheduled requests that are over (any outcome)
   uint64_t retries = 0;    // resent once after a reused connection turned out closed
 };
