@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -232,8 +233,8 @@ class HttpLoadEngine::Impl {
     asio::post(io_, [this] {
       if (opts_.closed_loop) {
         while (!idle_.empty() && may_schedule()) {
-          Conn* c = idle_.back();
-          idle_.pop_back();
+          Conn* c = idle_.front();
+          idle_.pop_front();
           dispatch(c, next_job(Clock::now()));
         }
       } else {
@@ -376,8 +377,8 @@ class HttpLoadEngine::Impl {
 
   void issue(const Job& j) {
     if (queue_.empty() && !idle_.empty()) {
-      Conn* c = idle_.back();
-      idle_.pop_back();
+      Conn* c = idle_.front();
+      idle_.pop_front();
       dispatch(c, j);
     } else if (queue_.size() < cfg_.queue_limit) {
       queue_.push(j);
@@ -698,7 +699,13 @@ class HttpLoadEngine::Impl {
   asio::steady_timer sweep_timer_;
   tcp::endpoint endpoint_;
   std::vector<std::unique_ptr<Conn>> conns_;
-  std::vector<Conn*> idle_;
+  // Free connections, used in turn (FIFO): every connection of the pool is
+  // opened within the first `connections` requests and then stays open, so
+  // the load holds the SUT's fd and socket counts constant. Taking the most
+  // recently freed one first (LIFO) opened more only when all open ones were
+  // busy: the SUT's fds then rose in steps whenever a latency spike (a busy
+  // CI machine) needed one more, a staircase that fails fds=0/h budgets.
+  std::deque<Conn*> idle_;
   JobQueue queue_;
   ShareCounter chaos_share_;
   ShareCounter abort_split_;

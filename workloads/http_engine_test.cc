@@ -72,6 +72,22 @@ TEST(HttpLoadRate, Long_HoldsTenThousandPerSecondOverTwentySeconds) { check_rate
 
 TEST(HttpLoadRate, ShortRunAtTwoHundredPerSecond) { check_rate(200, 4, 2); }
 
+TEST(HttpLoadRate, EveryPoolConnectionOpensWithinTheFirstRequestsAndStays) {
+  // 40 requests at 20/s over a pool of 4 on a fast server: one connection
+  // would carry them all. The pool is used in turn, so all 4 open within
+  // the first 4 requests and none after: the SUT's fd and socket counts stay
+  // flat however its latency varies (opening one more only when all open
+  // ones were busy made them rise in steps with every latency spike).
+  HttpSlowServer server;
+  HttpLoadEngine engine(config_of({{"url", server.url("/api")}, {"rate", 20}, {"connections", 4}}),
+                        {.max_requests = 40});
+  auto c = run_all(engine, std::chrono::seconds(20));
+  wait_for_server(server, c.requests);
+  EXPECT_EQ(c.requests, 40u);
+  EXPECT_EQ(c.connections, 4u);
+  EXPECT_EQ(server.connections(), 4u);
+}
+
 TEST(HttpLoadLatency, AServerStallIsMeasuredFromTheScheduledTime) {
   // 1,000 requests at 200/s over 4 connections; the server stops answering
   // for 1 s at its 400th request. Only 4 requests are ever in flight, so a
