@@ -299,7 +299,7 @@ void add_run_options(CLI::App& run, RunFlags& f) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   run.add_option("--cwd", f.cwd, "working directory of the SUT [.]")->type_name("DIR");
-  run.add_option("--log-limit", f.log_limit, "cap of sut.log [64MiB]")->type_name("SIZE");
+  run.add_option("--log-limit", f.log_limit, "cap of sut.log and of each cmd: workload's log [64MiB]")->type_name("SIZE");
   run.add_option("--memory-limit", f.memory_limit,
                  "run the SUT's tree in a memory cgroup of its own with this limit; an OOM kill is exit 3")
       ->type_name("SIZE");

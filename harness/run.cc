@@ -20,10 +20,10 @@
 
 #include "analysis/summarize.h"
 #include "common/exit_codes.h"
+#include "common/log_capture.h"
 #include "harness/commands.h"
 #include "harness/early_looks.h"
 #include "harness/launcher.h"
-#include "harness/log_capture.h"
 #include "harness/native_heap.h"
 #include "harness/progress.h"
 #include "harness/readiness.h"
@@ -526,6 +526,7 @@ Status Run::start_log_capture() {
       });
   log_->add_line_observer([this](std::string_view line, bool) { ready_->feed_line(line); });
   log_->on_capped([this](double limit) { dir_->emit("sut_log_capped", {{"limit_bytes", limit}}); });
+  log_->keep_tail_file(dir_->path() / "sut.tail.log");  // the true last lines, whatever the cap
   return log_->start(child_->take_stdout(), child_->take_stderr());
 }
 
@@ -641,7 +642,8 @@ bool Run::start_workloads() {
     ctx.url = url;
     ctx.duration = config_.duration;
     ctx.log_path = dir_->path() / (i == 0 ? std::string("workload.log") : "workload-" + std::to_string(i + 1) + ".log");
-    ctx.events = dir_.get();
+    ctx.log_limit_bytes = config_.sut_log_limit_bytes;
+    ctx.events = echo_.get();
     ctx.cwd = config_.cwd;
     auto st = workloads_[i]->start(ctx);
     std::string name(workloads_[i]->name());

@@ -29,7 +29,7 @@ Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, 
                         "\": directory is not empty (use --force to overwrite a previous run)");
     if (force) {
       // Only what a run writes: a user's other files in the directory stay.
-      for (const char* f : {"run.json", "samples.jsonl", "events.jsonl", "sut.log", "workload.log",
+      for (const char* f : {"run.json", "samples.jsonl", "events.jsonl", "sut.log", "sut.tail.log", "workload.log",
                             "summary.json", "report.html", "junit.xml", "summary.md"})
         fs::remove(dir / f, ec);
       fs::remove_all(dir / "profiles", ec);

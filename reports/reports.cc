@@ -28,9 +28,14 @@ namespace {
 
 constexpr const char* kOutputs[] = {"summary.json", "junit.xml", "summary.md", "report.html"};
 
-// The last `lines` lines of sut.log, reading at most the final 1 MiB (the log
-// may be capped at hundreds of MiB).
-void read_log_tail(const fs::path& file, size_t lines, ReportContext& ctx) {
+// The last `lines` lines of the SUT's output for the report: from
+// sut.tail.log, which the run keeps current to its end whatever sut.log's cap
+// (the crash output of a long run), else from the end of sut.log (runs of
+// older versions, data of other tools). Reads at most the final 1 MiB.
+void read_log_tail(const fs::path& dir, size_t lines, bool capped, ReportContext& ctx) {
+  std::error_code ec;
+  const bool from_tail = fs::exists(dir / "sut.tail.log", ec);
+  const fs::path file = dir / (from_tail ? "sut.tail.log" : "sut.log");
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     ctx.sut_log_note = "sut.log is absent (no output captured).";
@@ -55,9 +60,24 @@ void read_log_tail(const fs::path& file, size_t lines, ReportContext& ctx) {
   }
   size_t from = all.size() > lines ? all.size() - lines : 0;
   ctx.sut_log_tail.assign(all.begin() + static_cast<long>(from), all.end());
-  ctx.sut_log_note = from > 0 || start > 0
-                         ? fmt::format("The last {} lines of sut.log:", ctx.sut_log_tail.size())
-                         : fmt::format("sut.log ({} lines):", ctx.sut_log_tail.size());
+  const size_t n = ctx.sut_log_tail.size();
+  // The tail file holds the whole output when it is as long as sut.log.
+  const bool whole = from == 0 && start == 0 && !capped &&
+                     (!from_tail || fs::file_size(dir / "sut.log", ec) == static_cast<uintmax_t>(size));
+  if (capped && from_tail)
+    ctx.sut_log_note = fmt::format("sut.log stopped at its size cap; the last {} lines the SUT wrote (sut.tail.log):", n);
+  else if (capped)
+    ctx.sut_log_note = fmt::format("sut.log stopped at its size cap; its last {} lines (later output was not kept):", n);
+  else if (whole)
+    ctx.sut_log_note = fmt::format("sut.log ({} lines):", n);
+  else
+    ctx.sut_log_note = fmt::format("The last {} lines of sut.log:", n);
+}
+
+bool sut_log_capped(const RunData& data) {
+  for (const auto& e : data.events)
+    if (e.event == "sut_log_capped") return true;
+  return false;
 }
 
 }  // namespace
@@ -125,7 +145,7 @@ Result<std::vector<std::string>> write_reports(const fs::path& dir, const Summar
   } else {
     ctx.plots_missing = "plotting was turned off";
   }
-  read_log_tail(dir / "sut.log", options.sut_log_lines, ctx);
+  read_log_tail(dir, options.sut_log_lines, sut_log_capped(data), ctx);
 
   std::string markdown;
   for (std::string_view name : report_writer_names()) {

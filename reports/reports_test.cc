@@ -181,6 +181,33 @@ TEST(WriteReports, MissingPlotScriptNamesThePath) {
   EXPECT_THAT((*warnings)[0], HasSubstr("plot script /nonexistent/plot.py does not exist"));
 }
 
+// After sut.log's cap the report shows sut.tail.log: the true end of the
+// output (the crash), not the lines at the cap point.
+TEST(WriteReports, TheLogTailComesFromTheTailFileAfterTheCap) {
+  Fixture f;
+  std::string tail;
+  for (int i = 0; i < 120; ++i) tail += "late line " + std::to_string(i) + "\n";
+  tail += "panic: out of widgets\n";
+  soak::testing::write_file(f.dir / "sut.tail.log", tail);
+  f.data.events.push_back({10.0, "sut_log_capped", json{{"t", 10.0}, {"event", "sut_log_capped"}}});
+  ReportOptions o;
+  o.plots = false;
+  ASSERT_TRUE(write_reports(f.dir.path(), f.summary, f.data, o).ok());
+  std::string html = read_file(f.dir / "report.html");
+  EXPECT_THAT(html, HasSubstr("sut.log stopped at its size cap; the last 100 lines the SUT wrote (sut.tail.log):"));
+  EXPECT_THAT(html, HasSubstr("panic: out of widgets"));
+  EXPECT_THAT(html, HasSubstr("late line 21\n"));
+  EXPECT_THAT(html, Not(HasSubstr("late line 20\n")));
+  EXPECT_THAT(html, Not(HasSubstr("request 149 handled")));  // sut.log's end, at the cap
+
+  // Without the cap, a tail file as long as sut.log is the whole log.
+  fs::remove(f.dir / "sut.tail.log");
+  fs::copy_file(f.dir / "sut.log", f.dir / "sut.tail.log");
+  f.data.events.pop_back();
+  ASSERT_TRUE(write_reports(f.dir.path(), f.summary, f.data, o).ok());
+  EXPECT_THAT(read_file(f.dir / "report.html"), HasSubstr("The last 100 lines of sut.log:"));
+}
+
 TEST(WriteReports, JunitHasOneCasePerBudgetPlusSutAndParses) {
   Fixture f;
   ReportOptions o;

@@ -25,7 +25,7 @@ struct PlotImage {
 struct ReportContext {
   std::vector<PlotImage> plots;
   std::string plots_missing;              // why there are no plots; empty when there are
-  std::vector<std::string> sut_log_tail;  // last lines of sut.log
+  std::vector<std::string> sut_log_tail;  // last lines of the SUT's output (sut.tail.log, else sut.log)
   std::string sut_log_note;               // e.g. "sut.log is absent", "showing the last 100 lines"
 };
 

@@ -63,5 +63,26 @@ TEST(AbuseE2ETest, OneGibibyteWithoutANewlineKeepsSoakSmall) {
   EXPECT_THAT(testing::read_file(out / "events.jsonl"), HasSubstr("sut_log_capped"));
 }
 
+// At the default cap (64 MiB) sut.log keeps the beginning; the crash output
+// at the very end is in sut.tail.log, in the report's last lines and in the
+// message on stderr.
+TEST(AbuseE2ETest, TheLastLinesAfterTheCapAreTheTrueEnd) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  auto r = testing::run_command(
+      soak_run(out, {"--duration", "60s", "--", "/bin/sh", "-c",
+                     "yes 'GET /api 200 1.2ms' | head -n 3700000; echo 'panic: soak-e2e-final-words'; exit 7"}),
+      120);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_EQ(fs::file_size(out / "sut.log"), 64u * 1024 * 1024);
+  EXPECT_THAT(testing::read_file(out / "events.jsonl"), HasSubstr("sut_log_capped"));
+  std::string tail = testing::read_file(out / "sut.tail.log");
+  EXPECT_LE(tail.size(), 64u * 1024);
+  EXPECT_TRUE(tail.ends_with("GET /api 200 1.2ms\npanic: soak-e2e-final-words\n")) << tail.substr(tail.size() - 200);
+  std::string html = testing::read_file(out / "report.html");
+  EXPECT_THAT(html, HasSubstr("panic: soak-e2e-final-words"));
+  EXPECT_THAT(html, HasSubstr("the last 100 lines the SUT wrote (sut.tail.log)"));
+}
+
 }  // namespace
 }  // namespace soak

@@ -25,6 +25,7 @@ namespace soak {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::wait_for_text;
 using testing::wait_http_ok;
 using nlohmann::json;
 using ::testing::HasSubstr;
@@ -40,16 +41,6 @@ std::string verdict_of(const json& summary, const std::string& series) {
   for (const auto& b : summary.value("budgets", json::array()))
     if (b.value("series", "") == series) return b.value("verdict", "");
   return "(no budget on " + series + ")";
-}
-
-// Polls until `file` contains `text` (true) or `timeout_s` passes.
-bool wait_for_text(const fs::path& file, const std::string& text, double timeout_s) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (testing::read_file(file).find(text) != std::string::npos) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return false;
 }
 
 std::set<std::string> series_of(const json& summary) {

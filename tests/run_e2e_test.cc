@@ -407,10 +407,12 @@ TEST(RunE2ETest, EnvironmentAndGctraceReachTheSut) {
               HasSubstr("GODEBUG=madvdontneed=1,gctrace=1 MARK=yes"));
 }
 
+// sut.log and workload.log are capped alike (sut.log_limit / --log-limit).
 TEST(RunE2ETest, TheSutLogIsCappedWithoutBlockingTheSut) {
   TempDir tmp;
   testing::write_file(tmp / "soak.json", R"({"sut": {"log_limit": 4096}})");
-  auto r = run_command(soak_run(tmp / "out", {"--config", (tmp / "soak.json").string(), "--duration", "2s"},
+  auto r = run_command(soak_run(tmp / "out", {"--config", (tmp / "soak.json").string(), "--duration", "2s",
+                                              "--workload", "cmd:yes workload-line | head -c 100000; sleep 30"},
                                 {"/bin/sh", "-c",
                                  "yes chatty-line | head -c 5000000; touch " + (tmp / "done").string() +
                                      "; sleep 30"}));
@@ -422,6 +424,10 @@ TEST(RunE2ETest, TheSutLogIsCappedWithoutBlockingTheSut) {
   EXPECT_EQ(capped[0]["limit_bytes"], 4096);
   auto s = summary_of(tmp / "out");
   EXPECT_THAT(s["warnings"].dump(), HasSubstr("sut.log"));
+  EXPECT_EQ(fs::file_size(tmp / "out" / "workload.log"), 4096u);
+  ASSERT_EQ(events_named(tmp / "out", "workload_log_capped").size(), 1u);
+  EXPECT_THAT(s["warnings"].dump(), HasSubstr("workload.log reached its cap of 4.00 KiB"));
+  EXPECT_THAT(r.err, HasSubstr("soak: warning: workload.log reached its cap of 4.00 KiB"));
 }
 
 TEST(RunE2ETest, ANonEmptyOutputDirectoryIsRefused) {

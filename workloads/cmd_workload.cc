@@ -1,9 +1,12 @@
 // The external command workload: `cmd:COMMAND LINE` run through /bin/sh -c in
-// its own process group with a death signal, output into workload.log,
-// restarted when it ends before the run does, stopped with its whole group.
+// its own process group with a death signal, output (stdout and stderr, one
+// pipe) into workload.log up to its cap, restarted when it ends before the
+// run does, stopped with its whole group.
 #include "workloads/cmd_workload.h"
 
+#include "common/log_capture.h"
 #include "common/spawn.h"
+#include "common/units.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -60,10 +63,7 @@ class CmdWorkload final : public Workload {
     command_ = expand_placeholders(spec_.cmd, ctx);
     events_ = ctx.events;
     cwd_ = ctx.cwd;
-    log_fd_ = ::open(ctx.log_path.empty() ? "/dev/null" : ctx.log_path.c_str(),
-                     O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd_ < 0)
-      return make_error(spec_.origin + ": " + ctx.log_path.string() + ": " + std::strerror(errno));
+    if (auto st = start_capture(ctx); !st) return st;
     // The first launch happens here so an unlaunchable command fails start().
     if (auto st = spawn(); !st) return st;
     thread_ = std::thread([this] { supervise(); });
@@ -77,10 +77,9 @@ class CmdWorkload final : public Workload {
     }
     cv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    if (log_fd_ >= 0) {
-      ::close(log_fd_);
-      log_fd_ = -1;
-    }
+    // EOF for the capture once no process of the command holds the pipe.
+    out_w_.reset();
+    if (capture_) capture_->stop();
   }
 
   std::optional<Error> failure() const override {
@@ -101,12 +100,32 @@ class CmdWorkload final : public Workload {
   }
 
  private:
+  // Every launch writes to one pipe whose read end a LogCapture copies into
+  // the log up to its cap (the same capture as sut.log's).
+  Status start_capture(const WorkloadContext& ctx) {
+    std::filesystem::path log = ctx.log_path.empty() ? std::filesystem::path("/dev/null") : ctx.log_path;
+    int p[2];
+    if (::pipe2(p, O_CLOEXEC) != 0) return make_error(spec_.origin + ": pipe: " + std::strerror(errno));
+    Fd r(p[0]);
+    out_w_.reset(p[1]);
+    capture_ = std::make_unique<LogCapture>(log, ctx.log_limit_bytes);
+    capture_->on_capped([this, log](double limit) {
+      std::string file = log.filename().string();
+      emit("workload_log_capped", {{"workload", "cmd"}, {"file", file}, {"limit_bytes", limit}});
+      emit("warning", {{"source", "workload"},
+                       {"message", file + " reached its cap of " + format_bytes(limit) +
+                                       " (--log-limit); later output of the workload was dropped"}});
+    });
+    if (auto st = capture_->start(std::move(r), Fd()); !st) return make_error(spec_.origin + ": " + st.message());
+    return Status::Ok();
+  }
+
   Status spawn() {
     SpawnOptions o;
     o.argv = {"/bin/sh", "-c", command_};
     o.cwd = cwd_.empty() ? std::filesystem::path(".") : cwd_;
-    o.out = Output::to_fd(log_fd_);
-    o.err = Output::to_fd(log_fd_);
+    o.out = Output::to_fd(out_w_.get());
+    o.err = Output::to_fd(out_w_.get());
     o.what = spec_.origin;
     auto child = Child::spawn(o);
     if (!child) return make_error(spec_.origin + ": " + child.message());
@@ -128,6 +147,12 @@ class CmdWorkload final : public Workload {
         std::unique_lock lock(mu_);
         cv_.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopping_; });
         if (stopping_) break;
+      }
+      if (auto e = capture_->write_error()) {  // a full disk: the run ends (exit 5) naming the file
+        emit("workload_failed", {{"workload", "cmd"}, {"message", *e}});
+        std::lock_guard lock(mu_);
+        failure_ = make_error(*e);
+        break;
       }
       if (!child_) continue;
       auto ended = child_->exit_status();
@@ -173,7 +198,8 @@ class CmdWorkload final : public Workload {
   std::string command_;
   EventSink* events_ = nullptr;
   std::filesystem::path cwd_;
-  int log_fd_ = -1;
+  Fd out_w_;                          // write end of the output pipe, given to every launch
+  std::unique_ptr<LogCapture> capture_;  // its read end into the log
   std::unique_ptr<Child> child_;  // created and destroyed on the supervisor thread after start()
   SteadyTime::time_point started_at_;
   std::atomic<uint64_t> restarts_{0};

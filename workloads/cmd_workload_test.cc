@@ -68,7 +68,7 @@ TEST(CmdWorkloadTest, RestartsACommandThatEndsEarlyAndWritesItsLog) {
   ctx.log_path = tmp / "workload.log";
   ctx.events = &sink;
   ASSERT_TRUE((*w)->start(ctx).ok());
-  while (sink.of("workload_restarted").size() < 2) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(testing::wait_until([&] { return sink.of("workload_restarted").size() >= 2; }, 60));
   (*w)->stop();
   EXPECT_FALSE((*w)->failure().has_value());
   EXPECT_GE((*w)->summary().restarts, 2u);
@@ -88,7 +88,7 @@ TEST(CmdWorkloadTest, GivesUpOnACommandThatKeepsDyingAtOnce) {
   ctx.log_path = tmp / "workload.log";
   ctx.events = &sink;
   ASSERT_TRUE((*w)->start(ctx).ok());
-  while (!(*w)->failure()) std::this_thread::sleep_for(20ms);
+  ASSERT_TRUE(testing::wait_until([&] { return (*w)->failure().has_value(); }, 60));
   EXPECT_NE((*w)->failure()->message.find("5 times in a row"), std::string::npos) << (*w)->failure()->message;
   EXPECT_NE((*w)->failure()->message.find("code 3"), std::string::npos);
   EXPECT_EQ(sink.of("workload_restarted").size(), 4u);
@@ -104,16 +104,62 @@ TEST(CmdWorkloadTest, StopEndsTheCommandsWholeGroup) {
   ctx.log_path = tmp / "workload.log";
   ASSERT_TRUE((*w)->start(ctx).ok());
   pid_t sleeper = 0;
-  for (int i = 0; i < 200 && sleeper == 0; ++i) {
-    std::ifstream in(tmp / "workload.log");
-    in >> sleeper;
-    if (!sleeper) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_GT(sleeper, 0);
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::ifstream in(tmp / "workload.log");
+        return static_cast<bool>(in >> sleeper) && sleeper > 0;
+      },
+      30));
   ASSERT_TRUE(alive(sleeper));
   (*w)->stop();
-  for (int i = 0; i < 100 && alive(sleeper); ++i) std::this_thread::sleep_for(10ms);
-  EXPECT_FALSE(alive(sleeper));
+  EXPECT_TRUE(testing::wait_until([&] { return !alive(sleeper); }, 10));
+}
+
+// workload.log is capped like sut.log (--log-limit): the command is never
+// blocked, one event and one warning say so, and output after the cap is
+// read and dropped.
+TEST(CmdWorkloadTest, TheLogIsCappedWithoutBlockingTheCommand) {
+  testing::TempDir tmp;
+  RecordingSink sink;
+  auto w = make_cmd_workload(
+      spec("yes workload-chatter | head -c 1000000; touch " + (tmp / "done").string() + "; sleep 100"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  ctx.log_path = tmp / "workload.log";
+  ctx.log_limit_bytes = 4096;
+  ctx.events = &sink;
+  ASSERT_TRUE((*w)->start(ctx).ok());
+  EXPECT_TRUE(testing::wait_until([&] { return std::filesystem::exists(tmp / "done"); }, 60))
+      << "the command blocked on its output";
+  (*w)->stop();
+  EXPECT_FALSE((*w)->failure().has_value());
+  EXPECT_EQ(std::filesystem::file_size(tmp / "workload.log"), 4096u);
+  EXPECT_EQ(testing::read_file(tmp / "workload.log").substr(0, 19), "workload-chatter\nwo");
+  auto capped = sink.of("workload_log_capped");
+  ASSERT_EQ(capped.size(), 1u);
+  EXPECT_EQ(capped[0]["file"], "workload.log");
+  EXPECT_EQ(capped[0]["limit_bytes"], 4096);
+  auto warnings = sink.of("warning");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0]["message"],
+            "workload.log reached its cap of 4.00 KiB (--log-limit); later output of the workload was dropped");
+}
+
+// A workload.log that cannot be written (a full disk) ends the workload with
+// an error naming the file: the run then ends with exit 5.
+TEST(CmdWorkloadTest, AFailedLogWriteIsAFailureNamingTheFile) {
+  testing::TempDir tmp;
+  RecordingSink sink;
+  auto w = make_cmd_workload(spec("echo hello; sleep 100"));
+  ASSERT_TRUE(w.ok());
+  WorkloadContext ctx;
+  ctx.log_path = "/dev/full";
+  ctx.events = &sink;
+  ASSERT_TRUE((*w)->start(ctx).ok());
+  ASSERT_TRUE(testing::wait_until([&] { return (*w)->failure().has_value(); }, 60));
+  EXPECT_EQ((*w)->failure()->message, "/dev/full: write failed: No space left on device");
+  EXPECT_EQ(sink.of("workload_failed").size(), 1u);
+  (*w)->stop();
 }
 
 }  // namespace

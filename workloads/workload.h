@@ -33,6 +33,7 @@ struct WorkloadContext {
   std::optional<std::string> url;    // ready URL when known ({url})
   Duration duration{};               // remaining run length ({duration_s})
   std::filesystem::path log_path;    // workload.log in the run directory
+  double log_limit_bytes = 64.0 * 1024 * 1024;  // cap of log_path (--log-limit)
   EventSink* events = nullptr;       // for restarts, give-up, errors
   std::filesystem::path cwd;         // the SUT's working directory
 };

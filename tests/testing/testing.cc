@@ -222,4 +222,17 @@ int free_port() {
   throw std::runtime_error("free_port: no free port below the ephemeral range");
 }
 
+bool wait_until(const std::function<bool()>& condition, double timeout_s) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return condition();
+}
+
+bool wait_for_text(const std::filesystem::path& file, const std::string& text, double timeout_s) {
+  return wait_until([&] { return read_file(file).find(text) != std::string::npos; }, timeout_s);
+}
+
 }  // namespace soak::testing

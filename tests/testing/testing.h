@@ -3,6 +3,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,14 @@ class Background {
   int pid_ = -1;
   bool reaped_ = false;
 };
+
+/// Polls `condition` (every 20 ms) until it holds (true) or `timeout_s`
+/// passes (false; then checked once more). The one way tests wait for
+/// something to happen: on a condition, with a deadline, never a fixed sleep.
+bool wait_until(const std::function<bool()>& condition, double timeout_s);
+
+/// Polls until `file` contains `text` (true) or `timeout_s` passes.
+bool wait_for_text(const std::filesystem::path& file, const std::string& text, double timeout_s);
 
 /// A free TCP port on 127.0.0.1, below the ephemeral range (testing.cc says why).
 int free_port();
