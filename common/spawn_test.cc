@@ -79,7 +79,7 @@ TEST(SpawnTest, OutputToAnFdAndStopWithGrace) {
   o.out = Output::to_fd(log.get());
   auto c = Child::spawn(o);
   ASSERT_TRUE(c.ok()) << c.message();
-  for (int i = 0; i < 3000 && testing::read_file(tmp / "log").empty(); ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_TRUE(testing::wait_until([&] { return !testing::read_file(tmp / "log").empty(); }, 30));
   ExitStatus st = (*c)->stop(30s);  // ends on SIGTERM, long before the grace
   EXPECT_EQ(st.code, 0);
   EXPECT_EQ(testing::read_file(tmp / "log"), "up\nterm\n");
@@ -112,10 +112,7 @@ TEST(SpawnTest, ASubreaperReapsOrphansButNotOwnedChildren) {
   }
   ::waitpid(mid, nullptr, 0);
   int reaped = 0;
-  for (int i = 0; i < 3000 && reaped == 0; ++i) {
-    reaped += reap_orphans();
-    std::this_thread::sleep_for(10ms);
-  }
+  EXPECT_TRUE(testing::wait_until([&] { return (reaped += reap_orphans()) > 0; }, 30));
   EXPECT_EQ(reaped, 1);
   auto st = (*owned)->wait_for(30s);
   ASSERT_TRUE(st);

@@ -27,13 +27,9 @@ bool alive(pid_t pid) {
   return text[close + 2] != 'Z' && text[close + 2] != 'X';
 }
 
-bool wait_dead(pid_t pid, std::chrono::milliseconds within) {
-  auto until = std::chrono::steady_clock::now() + within;
-  while (std::chrono::steady_clock::now() < until) {
-    if (!alive(pid)) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return !alive(pid);
+// Up to 10 s: the stop itself is bounded by the grace given to stop().
+bool wait_dead(pid_t pid) {
+  return testing::wait_until([&] { return !alive(pid); }, 10);
 }
 
 TEST(LauncherTest, CapturesOutputAndExitCodeWithTheConfiguredEnvironment) {
@@ -88,17 +84,17 @@ TEST(LauncherTest, StopEndsTheWholeGroupIncludingChildrenThatIgnoreSigterm) {
   auto child = launch_sut(spec);
   ASSERT_TRUE(child.ok()) << child.message();
   pid_t gc = 0;
-  for (int i = 0; i < 200 && gc == 0; ++i) {
-    std::ifstream in(tmp / "gc.pid");
-    in >> gc;
-    if (gc == 0) std::this_thread::sleep_for(10ms);
-  }
-  ASSERT_GT(gc, 0);
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::ifstream in(tmp / "gc.pid");
+        return static_cast<bool>(in >> gc) && gc > 0;
+      },
+      30));
   EXPECT_EQ(::getpgid(gc), (*child)->pid());  // in the SUT's own group
   ASSERT_TRUE(alive(gc));
   ExitStatus st = (*child)->stop(300ms);
   EXPECT_TRUE(st.code || st.signal);
-  EXPECT_TRUE(wait_dead(gc, 2000ms));
+  EXPECT_TRUE(wait_dead(gc));
 }
 
 TEST(LauncherTest, DestroyingTheChildStopsItsGroup) {
@@ -138,7 +134,7 @@ TEST(LauncherTest, TheSutDiesWithTheHarness) {
   ASSERT_TRUE(alive(sut));
   ::kill(harness, SIGKILL);
   ::waitpid(harness, nullptr, 0);
-  EXPECT_TRUE(wait_dead(sut, 3000ms));
+  EXPECT_TRUE(wait_dead(sut));
 }
 
 TEST(LauncherTest, GctraceIsMergedIntoAnExistingGodebug) {

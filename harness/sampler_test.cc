@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/testing/testing.h"
+
 namespace soak {
 namespace {
 
@@ -113,7 +115,7 @@ TEST(SamplerTest, TheThreadSamplesAndRunsPostedTasksOnItself) {
   });
   s.set_origin(clock.now());
   s.start();
-  while (samples < 3) std::this_thread::sleep_for(5ms);
+  ASSERT_TRUE(testing::wait_until([&] { return samples >= 3; }, 30));
   s.run_on_thread([&] { task_thread = std::this_thread::get_id(); });
   s.stop();
   EXPECT_EQ(task_thread, sampler_thread);

@@ -22,6 +22,7 @@
 #include "probes/go_probes.h"
 #include "net/http_client.h"
 #include "probes/prometheus_probe.h"
+#include "tests/http_wait.h"
 #include "tests/testing/testing.h"
 
 extern char** environ;
@@ -59,25 +60,12 @@ class GoExample {
     posix_spawn_file_actions_destroy(&fa);
     close(fds[1]);
     err_ = fds[0];
-    for (int i = 0; i < 100 && pid_ > 0; ++i) {
-      auto r = http_get(base() + "/healthz", 1s);
-      if (r && r->status == 200) {
-        ready_ = true;
-        break;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
+    ready_ = pid_ > 0 && testing::wait_http_ok(base() + "/healthz", 30);
   }
   ~GoExample() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
-      for (int i = 0; i < 100; ++i) {
-        if (waitpid(pid_, nullptr, WNOHANG) == pid_) {
-          pid_ = -1;
-          break;
-        }
-        std::this_thread::sleep_for(20ms);
-      }
+      if (testing::wait_until([&] { return waitpid(pid_, nullptr, WNOHANG) == pid_; }, 10)) pid_ = -1;
       if (pid_ > 0) {
         kill(pid_, SIGKILL);
         waitpid(pid_, nullptr, 0);
@@ -207,11 +195,18 @@ TEST(GoProbe, KeepsItsDutyCycleBelowOnePercent) {
   ASSERT_GT(b.taken, 1);
   EXPECT_GE(b.latency_ms, burst_ms);
   EXPECT_LE(b.latency_ms, burst_ms + b.elapsed_ms / GoProbe::kDutyFactor + b.last_ms + 1);
-  // In debt by at most the last sample: after 100x that it samples again.
-  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(b.last_ms * GoProbe::kDutyFactor + 20));
-  auto next = p.sample(Target{});
-  ASSERT_TRUE(next) << next.message();
-  EXPECT_TRUE(by_series(*next).count("goroutines"));
+  // In debt by at most the last sample: once it is paid off (100x that) it
+  // samples again.
+  std::vector<Reading> next;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        auto r = p.sample(Target{});
+        EXPECT_TRUE(r) << r.message();
+        if (r) next = *r;
+        return r && !r->empty();
+      },
+      30));
+  EXPECT_TRUE(by_series(next).count("goroutines"));
 }
 
 TEST(GoProbe, AnIntervalTheUserGaveIsKeptExactly) {
@@ -298,10 +293,17 @@ TEST(GoProbe, HealthyTwinKeepsGoroutinesFlat) {
   auto before = p.sample(Target{});
   ASSERT_TRUE(before);
   ex.hit(50);
-  std::this_thread::sleep_for(100ms);  // let the buffered senders finish
-  auto after = p.sample(Target{});
-  ASSERT_TRUE(after);
-  EXPECT_LE(by_series(*after).at("goroutines"), by_series(*before).at("goroutines") + 1);
+  // The buffered senders finish on their own: back to the level before (a
+  // leak would stay 50 above it until the deadline).
+  double after = 0;
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        auto r = p.sample(Target{});
+        if (r) after = by_series(*r).at("goroutines");
+        return r && after <= by_series(*before).at("goroutines") + 1;
+      },
+      10))
+      << "goroutines " << after << " after, " << by_series(*before).at("goroutines") << " before";
 }
 
 TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
@@ -314,12 +316,13 @@ TEST(GoProbe, CapturesProfilesThatNameTheCulprit) {
   // A goroutine just created, not yet run, has another stack (the function's
   // entry line) than the parked ones: capture again until all 40 parked.
   std::vector<Culprit> cs;
-  for (int i = 0; i < 40; ++i) {
-    ASSERT_TRUE(p.capture(d / "profiles", "end"));
-    cs = find_culprits(d / "profiles");
-    if (!cs.empty() && cs[0].after - cs[0].before == 40) break;
-    std::this_thread::sleep_for(50ms);
-  }
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        EXPECT_TRUE(p.capture(d / "profiles", "end"));
+        cs = find_culprits(d / "profiles");
+        return !cs.empty() && cs[0].after - cs[0].before == 40;
+      },
+      30));
   for (auto f : {"warmup_end-goroutine.txt", "warmup_end-heap.txt", "end-goroutine.txt", "end-heap.txt"})
     EXPECT_TRUE(std::filesystem::exists(d / "profiles" / f)) << f;
   ASSERT_FALSE(cs.empty());
@@ -438,18 +441,20 @@ TEST(GcTraceProbe, ParsesARealGctraceRun) {
   double t = 0;
   fcntl(ex.stderr_fd(), F_SETFL, O_NONBLOCK);
   std::vector<Reading> got;
-  for (int i = 0; i < 200 && got.size() < 30; ++i) {
-    ssize_t n = read(ex.stderr_fd(), tmp, sizeof tmp);
-    if (n > 0) buf.append(tmp, static_cast<size_t>(n));
-    for (size_t nl; (nl = buf.find('\n')) != std::string::npos; buf.erase(0, nl + 1)) {
-      p.on_line(std::string_view(buf).substr(0, nl), true, t += 0.01);
-      p.on_line(std::string_view(buf).substr(0, nl), false, t);  // stdout is ignored
-    }
-    auto r = p.sample(Target{});
-    ASSERT_TRUE(r) << r.message();
-    got.insert(got.end(), r->begin(), r->end());
-    std::this_thread::sleep_for(20ms);
-  }
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        ssize_t n = read(ex.stderr_fd(), tmp, sizeof tmp);
+        if (n > 0) buf.append(tmp, static_cast<size_t>(n));
+        for (size_t nl; (nl = buf.find('\n')) != std::string::npos; buf.erase(0, nl + 1)) {
+          p.on_line(std::string_view(buf).substr(0, nl), true, t += 0.01);
+          p.on_line(std::string_view(buf).substr(0, nl), false, t);  // stdout is ignored
+        }
+        auto r = p.sample(Target{});
+        EXPECT_TRUE(r) << r.message();
+        if (r) got.insert(got.end(), r->begin(), r->end());
+        return got.size() >= 30;
+      },
+      60));
   load.join();
   ASSERT_GE(got.size(), 30u);
   double last_cycle = 0;

@@ -43,6 +43,20 @@ std::string verdict_of(const json& summary, const std::string& series) {
   return "(no budget on " + series + ")";
 }
 
+// Seconds of run time between the first and the last line of samples.jsonl
+// holding `series` (0 when fewer than two).
+double recorded_span_s(const fs::path& out, const std::string& series) {
+  std::istringstream in(testing::read_file(out / "samples.jsonl"));
+  double first = -1, last = -1;
+  for (std::string line; std::getline(in, line);) {
+    json j = json::parse(line, nullptr, false);
+    if (!j.is_object() || !j.contains(series) || !j["t"].is_number()) continue;
+    if (first < 0) first = j["t"].get<double>();
+    last = j["t"].get<double>();
+  }
+  return first < 0 ? 0 : last - first;
+}
+
 std::set<std::string> series_of(const json& summary) {
   std::set<std::string> out;
   for (const auto& s : summary.value("series", json::array())) out.insert(s.value("name", ""));
@@ -179,9 +193,10 @@ TEST_F(RemoteE2E, ServiceThatRestartsFailsTheRunWithExit3) {
   auto sut = start_example("none");
   auto soak = soak_until_sampled(soak_args("40s", "20s"), out(), dir_ / "soak.log");
   // A restart is told from process_start_time_seconds moving by more than
-  // its 1.5 s jitter allowance (or a counter going back): let the first
-  // process live a few seconds, as a soaked service has.
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  // its 1.5 s jitter allowance (or a counter going back): the first process
+  // lives until soak has read it over 2 s of the run, as a soaked service has.
+  EXPECT_TRUE(testing::wait_until([&] { return recorded_span_s(out(), "prom:process_start_time_seconds") >= 2.0; }, 30))
+      << testing::read_file(out() / "samples.jsonl");
   sut->stop(SIGKILL);  // as the OOM killer would, then the orchestrator restarts it
   auto second = start_example("none");
   int code = soak->wait(50);

@@ -69,13 +69,28 @@ std::vector<pid_t> group_members(pid_t pgid) {
   return out;
 }
 
+// Waits (up to 10 s) until no process of group `pgid` is left: those left.
 std::vector<pid_t> wait_group_gone(pid_t pgid) {
-  for (int i = 0; i < 100; ++i) {
-    auto m = group_members(pgid);
-    if (m.empty()) return m;
-    std::this_thread::sleep_for(20ms);
-  }
+  testing::wait_until([&] { return group_members(pgid).empty(); }, 10);
   return group_members(pgid);
+}
+
+// Waits (up to 60 s) for `pid` to exit: its exit code, or -1 (killed by a
+// signal, or SIGKILLed here after the deadline).
+int wait_exit(pid_t pid) {
+  int status = 0;
+  if (!testing::wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 60)) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+    return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// True once events.jsonl holds an event named `name` (up to 30 s).
+bool wait_event(const fs::path& out, const std::string& name) {
+  return testing::wait_until(
+      [&] { return fs::exists(out / "events.jsonl") && !events_named(out, name).empty(); }, 30);
 }
 
 std::vector<std::string> soak_run(const fs::path& out, std::vector<std::string> args,
@@ -249,26 +264,20 @@ void interrupt_test(int sig) {
     ::_exit(127);
   }
   ASSERT_GT(pid, 0);
-  bool started = false;
-  for (int i = 0; i < 300 && !started; ++i) {
-    std::this_thread::sleep_for(20ms);
-    if (fs::exists(out / "events.jsonl"))
-      started = !events_named(out, "workload_started").empty() && fs::file_size(out / "workload.log") > 0;
-  }
-  ASSERT_TRUE(started) << testing::read_file(tmp / "soak.err");
-  std::this_thread::sleep_for(500ms);
+  // Interrupted once the workload runs (its log holds its pid) and the SUT
+  // has been sampled.
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        std::error_code ec;
+        return fs::exists(out / "events.jsonl") && !events_named(out, "workload_started").empty() &&
+               fs::file_size(out / "workload.log", ec) > 0 && !series(out, "rss_bytes").empty();
+      },
+      30))
+      << testing::read_file(tmp / "soak.err");
   int sut_pid = events_named(out, "launched")[0]["pid"];
   int workload_pgid = std::stoi(testing::read_file(out / "workload.log"));
   ::kill(pid, sig);
-  int status = 0;
-  for (int i = 0; i < 1000 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
-  if (::waitpid(pid, &status, WNOHANG) == 0 && !WIFEXITED(status)) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    FAIL() << "soak did not end after the signal";
-  }
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 130) << testing::read_file(tmp / "soak.err");
+  EXPECT_EQ(wait_exit(pid), 130) << testing::read_file(tmp / "soak.err");
   auto s = summary_of(out);
   EXPECT_EQ(s["status"], "interrupted");
   EXPECT_EQ(s["exit_code"], 130);
@@ -300,28 +309,12 @@ pid_t spawn_soak(const TempDir& tmp, std::vector<std::string> argv) {
   return pid;
 }
 
-int wait_exit(pid_t pid) {
-  int status = 0;
-  for (int i = 0; i < 1000 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) std::this_thread::sleep_for(20ms);
-  if (::kill(pid, 0) == 0 && ::waitpid(pid, &status, WNOHANG) == 0) {
-    ::kill(pid, SIGKILL);
-    ::waitpid(pid, &status, 0);
-    return -1;
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(RunE2ETest, SigintWhileWaitingForReadinessStillEndsCleanly) {
   TempDir tmp;
   fs::path out = tmp / "out";
   pid_t pid = spawn_soak(tmp, soak_run(out, {"--duration", "10s", "--ready", "log:never-printed"},
                                        {"/bin/sh", "-c", "echo starting; sleep 100"}));
-  bool launched = false;
-  for (int i = 0; i < 300 && !launched; ++i) {
-    std::this_thread::sleep_for(20ms);
-    launched = fs::exists(out / "events.jsonl") && !events_named(out, "launched").empty();
-  }
-  ASSERT_TRUE(launched);
+  ASSERT_TRUE(wait_event(out, "launched")) << testing::read_file(tmp / "soak.err");
   int sut = events_named(out, "launched")[0]["pid"];
   ::kill(pid, SIGINT);
   EXPECT_EQ(wait_exit(pid), 130) << testing::read_file(tmp / "soak.err");
@@ -334,12 +327,7 @@ TEST(RunE2ETest, TheSutDiesWhenTheHarnessIsKilled) {
   int port = testing::free_port();
   fs::path out = tmp / "out";
   pid_t pid = spawn_soak(tmp, soak_run(out, {"--duration", "60s", "--ready", ready_url(port)}, server(port)));
-  bool ready = false;
-  for (int i = 0; i < 300 && !ready; ++i) {
-    std::this_thread::sleep_for(20ms);
-    ready = fs::exists(out / "events.jsonl") && !events_named(out, "ready").empty();
-  }
-  ASSERT_TRUE(ready) << testing::read_file(tmp / "soak.err");
+  ASSERT_TRUE(wait_event(out, "ready")) << testing::read_file(tmp / "soak.err");
   int sut = events_named(out, "launched")[0]["pid"];
   ::kill(pid, SIGKILL);  // no cleanup code runs: only the death signal
   ::waitpid(pid, nullptr, 0);
