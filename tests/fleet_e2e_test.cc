@@ -86,17 +86,17 @@ class FleetE2E : public ::testing::Test {
     ASSERT_TRUE(wait_http_ok(prom_url() + "/-/ready", 60)) << testing::read_file(*dir_ / "prometheus.log");
     // Until the server holds kScrapesWanted samples of every instance.
     PromApi api(prom_url(), {}, std::chrono::seconds(5));
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto m = api.query_matrix("go_goroutines{job=\"api\"}[5m]", now_unix());
-      size_t ready = 0;
-      if (m)
-        for (const auto& s : m->series) ready += s.t.size() >= kScrapesWanted;
-      if (ready == instances_.size()) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }
-    FAIL() << "prometheus did not scrape every instance " << kScrapesWanted << " times: "
-           << testing::read_file(*dir_ / "prometheus.log");
+    bool scraped = testing::wait_until(
+        [&] {
+          auto m = api.query_matrix("go_goroutines{job=\"api\"}[5m]", now_unix());
+          size_t ready = 0;
+          if (m)
+            for (const auto& s : m->series) ready += s.t.size() >= kScrapesWanted;
+          return ready == instances_.size();
+        },
+        120);
+    ASSERT_TRUE(scraped) << "prometheus did not scrape every instance " << kScrapesWanted << " times: "
+                         << testing::read_file(*dir_ / "prometheus.log");
   }
   static void TearDownTestSuite() {
     delete prometheus_;
@@ -247,11 +247,10 @@ TEST_F(FleetE2E, DurationWatchesFromNowAndThenJudges) {
 TEST_F(FleetE2E, InterruptedWhileWatchingJudgesTheWindowSoFarWithExit130) {
   fs::path log = out_ / "soak.log";
   testing::Background soak(fleet_args({"--duration", "10m", "--budget", "goroutines=0/h"}), log);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (testing::read_file(log).find("soak fleet: watching") == std::string::npos &&
-         std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // a window with a scrape or two in it
+  ASSERT_TRUE(testing::wait_for_text(log, "soak fleet: watching", 30)) << testing::read_file(log);
+  // The length of the window under test (>= 1.5 s is checked below), not a
+  // wait for something to happen.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
   ::kill(soak.pid(), SIGINT);
   EXPECT_EQ(soak.wait(30), 130) << testing::read_file(log);
   json summary = read_json(out() / "summary.json");
