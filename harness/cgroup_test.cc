@@ -225,10 +225,7 @@ TEST(CgroupReal, CreateEnterReadKillRemove) {
     ::_exit(127);
   }
   std::vector<pid_t> in;
-  for (int i = 0; i < 200 && in.empty(); ++i) {
-    in = (*cg)->pids();
-    if (in.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  testing::wait_until([&] { return !(in = (*cg)->pids()).empty(); }, 30);
   EXPECT_THAT(in, ::testing::ElementsAre(pid));
   auto mem = (*cg)->memory_bytes();
   ASSERT_TRUE(mem.ok()) << mem.message();
