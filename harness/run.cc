@@ -762,7 +762,7 @@ Summary Run::judge_and_report() {
   for (auto& w : event_warnings(data)) facts.warnings.push_back(std::move(w));
   if (log_ && log_->capped())
     facts.warnings.push_back("sut.log reached its cap of " + format_bytes(config_.sut_log_limit_bytes) +
-                             "; later output was dropped");
+                             "; later output was dropped (its last lines are in sut.tail.log)");
   Summary summary = assemble_summary(data, judgement, outcome_, facts);
 
   // write_reports writes summary.json first, then the rest.

@@ -186,7 +186,7 @@ std::pair<Outcome, SummaryFacts> facts_from_run_data(const RunData& data) {
       auto& pe = probe_errors[str("probe")];
       if (pe.first++ == 0) pe.second = str("message");
     } else if (e.event == "sut_log_capped") {
-      f.warnings.push_back("sut.log reached its size cap; later SUT output was not kept");
+      f.warnings.push_back("sut.log reached its size cap; later SUT output was not kept (its last lines are in sut.tail.log)");
     } else if (e.event == "workload_end") {
       if (auto it = x.find("summary"); it != x.end() && it->is_object()) {
         // Reuse summary.json's parser for the workload block.

@@ -64,8 +64,7 @@ TEST(AbuseE2ETest, OneGibibyteWithoutANewlineKeepsSoakSmall) {
 }
 
 // At the default cap (64 MiB) sut.log keeps the beginning; the crash output
-// at the very end is in sut.tail.log, in the report's last lines and in the
-// message on stderr.
+// at the very end is in sut.tail.log and in the report's last lines.
 TEST(AbuseE2ETest, TheLastLinesAfterTheCapAreTheTrueEnd) {
   TempDir tmp;
   fs::path out = tmp / "out";
@@ -82,6 +81,8 @@ TEST(AbuseE2ETest, TheLastLinesAfterTheCapAreTheTrueEnd) {
   std::string html = testing::read_file(out / "report.html");
   EXPECT_THAT(html, HasSubstr("panic: soak-e2e-final-words"));
   EXPECT_THAT(html, HasSubstr("the last 100 lines the SUT wrote (sut.tail.log)"));
+  auto summary = nlohmann::json::parse(testing::read_file(out / "summary.json"));
+  EXPECT_THAT(summary["warnings"].dump(), HasSubstr("its last lines are in sut.tail.log"));
 }
 
 }  // namespace
