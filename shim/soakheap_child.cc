@@ -12,6 +12,10 @@
 //            batch unflushed; the exit must flush it
 //   fork     the parent allocates; a forked child allocates more, then frees
 //            what it inherited: each has its own page
+//   sites    (no steps) says "waiting", waits for SIGUSR1, keeps 64 blocks of
+//            16 KiB allocated in grow_here(), says "grown", waits for SIGUSR1
+//            again and exits: running all along, so its shim answers dump
+//            requests (tests of the native culprits)
 //
 // Output goes through write(2) with a stack buffer: stdio would allocate.
 #include <errno.h>
@@ -205,16 +209,45 @@ int fork_scenario() {
   return 0;
 }
 
+void* volatile g_kept[64];  // volatile: the stores (and so the mallocs) must stay
+
+__attribute__((noinline)) void grow_here(int n) {
+  for (int i = 0; i < n; ++i) g_kept[i] = malloc(16384);  // the growing site the tests look for
+}
+
+void wait_usr1() {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  int sig = 0;
+  while (sigwait(&usr1, &sig) != 0) {
+  }
+}
+
+int sites() {
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, nullptr);
+  say("waiting\n");
+  wait_usr1();
+  grow_here(64);
+  say("grown\n");
+  wait_usr1();
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) {
-    say("usage: soakheap_child api|threads|fork\n");
+    say("usage: soakheap_child api|threads|fork|sites\n");
     return 2;
   }
   if (strcmp(argv[1], "api") == 0) return api();
   if (strcmp(argv[1], "threads") == 0) return threads();
   if (strcmp(argv[1], "fork") == 0) return fork_scenario();
+  if (strcmp(argv[1], "sites") == 0) return sites();
   say("soakheap_child: unknown scenario\n");
   return 2;
 }
