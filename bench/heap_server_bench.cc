@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
   fs::create_directories(tmp);
   int port = 20000 + static_cast<int>(::getpid() % 20000);
 
-  std::vector<double> rate_on, rate_off, p99_on, p99_off;
+  std::vector<double> rate_on, rate_off, p99_on, p99_off, p99_ratio;
   double interval = 0;
   for (int r = 0; r < rounds; ++r) {
     Figures off = soak_server(false, seconds, rate, tmp / "off", port);
@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
     p99_off.push_back(off.p99);
     rate_on.push_back(on.rate);
     p99_on.push_back(on.p99);
+    if (off.p99 > 0) p99_ratio.push_back(on.p99 / off.p99);
     std::printf("round %d: without shim %.1f req/s p99 %.3f ms | with shim %.1f req/s p99 %.3f ms\n", r + 1, off.rate,
                 off.p99, on.rate, on.p99);
     std::fflush(stdout);
@@ -106,8 +107,9 @@ int main(int argc, char** argv) {
               rate_on.size(), interval);
   std::printf("  throughput: without %.1f req/s, with %.1f req/s, difference %+.2f %%\n", ro, rn,
               ro > 0 ? 100 * (rn - ro) / ro : 0.0);
-  std::printf("  p99 latency: without %.3f ms, with %.3f ms, difference %+.2f %%\n", po, pn,
-              po > 0 ? 100 * (pn - po) / po : 0.0);
+  std::printf("  p99 latency: without %.3f ms, with %.3f ms, difference %+.2f %%; median of the rounds' own "
+              "with/without ratios %.3f\n",
+              po, pn, po > 0 ? 100 * (pn - po) / po : 0.0, median(p99_ratio));
   std::error_code ec;
   fs::remove_all(tmp, ec);
   return rate_on.empty() ? 1 : 0;

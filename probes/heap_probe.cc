@@ -122,8 +122,16 @@ Result<std::vector<fs::path>> request_heap_dumps(const fs::path& dir, const fs::
   std::vector<fs::path> written;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (auto& p : pending) {
-    while (p.page->done_seq.load(std::memory_order_acquire) != p.seq && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // The shim wakes done_seq's futex when it has written the dump (a shared
+    // futex: the page is a shared mapping); wait on it, a slice at a time.
+    for (uint32_t done; (done = p.page->done_seq.load(std::memory_order_acquire)) != p.seq;) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left <= Duration::zero()) break;
+      auto slice = std::min<Duration>(left, std::chrono::milliseconds(50));
+      auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(slice).count();
+      timespec ts{static_cast<time_t>(ns / 1'000'000'000), static_cast<long>(ns % 1'000'000'000)};
+      ::syscall(SYS_futex, reinterpret_cast<uint32_t*>(&p.page->done_seq), FUTEX_WAIT, done, &ts, nullptr, 0);
+    }
     if (p.page->done_seq.load(std::memory_order_acquire) == p.seq && p.page->dump_errno.load() == 0)
       written.push_back(p.out);
     ::munmap(p.page, heap_page::kPageSize);

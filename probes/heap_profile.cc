@@ -323,19 +323,30 @@ std::vector<Culprit> native_heap_culprits(const std::string& before_text, const 
   auto after = parse_heap_profile_text(after_text);
   if (!after) return {};
   auto before = parse_heap_profile_text(before_text);
+  // A site is the line a person would fix (the frame of interest), summed
+  // over every stack that reaches it: the same allocation called from a
+  // start-up path and from the request path is one site whose total counts
+  // (stacks that replace one another are not growth). Its frames are those
+  // of its largest stack.
   struct Growth {
-    const NativeSite* site = nullptr;
+    const NativeSite* site = nullptr;  // the largest stack at the end
     double before = 0, after = 0;
+  };
+  auto key_of = [](const NativeSite& s) {
+    const NativeFrame* f = native_frame_of_interest(s.frames);
+    return fmt::format("{}\t{}\t{}\t{}", f->function, f->file, f->line, f->module);
   };
   std::map<std::string, Growth> by_key;
   for (const auto& s : after->sites) {
-    auto& g = by_key[site_key(s.frames)];
-    g.site = &s;
+    if (s.frames.empty()) continue;  // the shim's table was full: no stack
+    auto& g = by_key[key_of(s)];
+    if (!g.site || s.bytes > g.site->bytes) g.site = &s;
     g.after += s.bytes;
   }
   if (before)
     for (const auto& s : before->sites)
-      if (auto it = by_key.find(site_key(s.frames)); it != by_key.end()) it->second.before += s.bytes;
+      if (!s.frames.empty())
+        if (auto it = by_key.find(key_of(s)); it != by_key.end()) it->second.before += s.bytes;
   // Sampling noise: a site's estimate is a sum of Poisson-sampled weights,
   // with a variance of about R * bytes (R the mean interval). A healthy site
   // that churns is re-sampled between the two dumps, so its estimate moves
@@ -345,7 +356,7 @@ std::vector<Culprit> native_heap_culprits(const std::string& before_text, const 
   std::vector<Growth*> grew;
   for (auto& [k, g] : by_key) {
     double min_growth = std::max(2 * interval, 3 * std::sqrt(interval * (g.before + g.after)));
-    if (g.after - g.before >= min_growth && !g.site->frames.empty()) grew.push_back(&g);
+    if (g.after - g.before >= min_growth) grew.push_back(&g);
   }
   std::sort(grew.begin(), grew.end(), [](const Growth* a, const Growth* b) {
     return a->after - a->before > b->after - b->before;

@@ -45,6 +45,8 @@ const NativeFrame* native_frame_of_interest(const std::vector<NativeFrame>& fram
 
 /// Sites whose estimated live bytes grew most from the profile text
 /// `before` (may be empty: none) to `after`, largest growth first. A site is
+/// the frame a person would fix, summed over the stacks that reach it (its
+/// frames: those of its largest stack). A site is
 /// named only when its growth exceeds the sampling noise: two mean intervals
 /// and three standard deviations of the estimate (sqrt(R * bytes)). Kind
 /// "native_heap"; function and location are the frame a person would fix

@@ -138,6 +138,25 @@ TEST(NativeHeapCulprits, GrowthWithinTheSamplingNoiseNamesNobody) {
   EXPECT_EQ(c[0].function, "handle_request");
 }
 
+TEST(NativeHeapCulprits, StacksThatReachTheSameLineAreOneSite) {
+  // A cache filled at start-up (fill_cache -> new_node) whose entries are
+  // replaced by nodes from requests (handle -> new_node): each stack moves a
+  // lot, the line does not.
+  const std::string start = "frame new_node\t/src/s.cc\t9\t/srv/s\nframe fill_cache\t/src/s.cc\t20\t/srv/s\n";
+  const std::string request = "frame new_node\t/src/s.cc\t9\t/srv/s\nframe handle\t/src/s.cc\t30\t/srv/s\n";
+  std::string before = "sample_interval 16384\n" + site(10e6, start) + site(1e6, request);
+  std::string after = "sample_interval 16384\n" + site(2e6, start) + site(9.1e6, request);
+  EXPECT_TRUE(native_heap_culprits(before, after, 10).empty());
+  // When the line grows, it is named once, with the frames of its largest stack.
+  auto c = native_heap_culprits(before, "sample_interval 16384\n" + site(9e6, start) + site(30e6, request), 10);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].function, "new_node");
+  EXPECT_EQ(c[0].location, "s.cc:9");
+  EXPECT_EQ(c[0].before, 11e6);
+  EXPECT_EQ(c[0].after, 39e6);
+  EXPECT_EQ(c[0].frames[1], "handle /src/s.cc:30");
+}
+
 TEST(NativeHeapCulprits, SitesAreRankedByGrowthAndCutAtTopN) {
   std::string after = "sample_interval 16384\n" + site(5e6, kChurn) + site(9e6, kHandle) + site(7e6, kStripped);
   auto c = native_heap_culprits("", after, 2);
