@@ -3,7 +3,7 @@
 // shared_contracts "Native example service", docs/probes-proc.md).
 //
 //   leaky_server [--host 127.0.0.1] [--port N] [--leak none|memory|threads|fds|sockets]
-//                [--leak-bytes N] [--leak-per-s N] [--ready-delay S]
+//                [--leak-bytes N] [--leak-per-s N] [--bursts] [--ready-delay S]
 //                [--crash-after S] [--never-ready]
 //
 // Plain POSIX sockets and one thread per connection: the point is a SUT whose
@@ -21,6 +21,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -30,6 +31,7 @@
 #include <cstring>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -45,6 +47,7 @@ struct Options {
   LeakMode leak = LeakMode::kNone;
   size_t leak_bytes = 65536;
   double leak_per_s = 0;
+  bool bursts = false;  // /api parses a burst of small nodes, caching a few (no leak; fragments glibc's heap)
   double ready_delay_s = 0;
   std::optional<double> crash_after_s;
   bool never_ready = false;
@@ -54,7 +57,7 @@ struct Options {
   std::fprintf(stderr, "leaky_server: %s\n", message.c_str());
   std::fprintf(stderr,
                "usage: leaky_server [--host 127.0.0.1] [--port N] "
-               "[--leak none|memory|threads|fds|sockets] [--leak-bytes N] [--leak-per-s N] "
+               "[--leak none|memory|threads|fds|sockets] [--leak-bytes N] [--leak-per-s N] [--bursts] "
                "[--ready-delay S] [--crash-after S] [--never-ready]\n");
   std::exit(2);
 }
@@ -108,6 +111,8 @@ Options parse_args(int argc, char** argv) {
       o.ready_delay_s = parse_number(flag, next(), 0);
     } else if (flag == "--crash-after") {
       o.crash_after_s = parse_number(flag, next(), 0);
+    } else if (flag == "--bursts" && !has_inline) {
+      o.bursts = true;
     } else if (flag == "--never-ready" && !has_inline) {
       o.never_ready = true;
     } else if (flag == "--help" || flag == "-h") {
@@ -189,6 +194,87 @@ void background_leaker(const Options& o) {
     std::this_thread::sleep_until(
         start + std::chrono::duration_cast<Clock::duration>(period * static_cast<double>(k)));
     leak_one(o);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// --bursts: a healthy service whose allocation pattern fragments glibc's
+// heap. Each /api request parses a "document" into small nodes (16-512 B
+// each; how many is heavy-tailed, as request sizes are: 100 / u for u
+// uniform in (0, 1], at most 20,000) and keeps one node in 100 in a cache
+// bounded by bytes (1 MiB, filled at start, the oldest entries evicted); the
+// other nodes are freed when the request ends. The live heap stays flat
+// (the cache, plus one request's nodes while it runs), but the survivors
+// are scattered over the pages each burst used, so glibc can give little
+// back: RSS climbs to several times the live heap, stepping up with each
+// larger burst. No allocation here is a leak.
+
+constexpr size_t kCacheBytes = 1 << 20;
+constexpr size_t kCacheSlots = 1 << 16;  // >= kCacheBytes / smallest node
+constexpr size_t kMaxNodes = 20000;
+constexpr unsigned kKeepOneIn = 100;
+
+struct CacheEntry {
+  char* node;
+  size_t size;
+};
+struct BurstCache {
+  std::mutex mu;
+  std::vector<CacheEntry> ring;  // kCacheSlots, never resized after start
+  size_t oldest = 0, count = 0, bytes = 0;
+};
+BurstCache g_cache;
+
+size_t node_size(std::mt19937_64& rng) { return 16 + rng() % 497; }
+
+char* new_node(size_t size) {
+  auto* node = static_cast<char*>(std::malloc(size));
+  if (node) std::memset(node, 0x5A, size);
+  return node;
+}
+
+// Under g_cache.mu.
+void cache_insert(char* node, size_t size) {
+  while (g_cache.count > 0 && (g_cache.bytes + size > kCacheBytes || g_cache.count == kCacheSlots)) {
+    CacheEntry& e = g_cache.ring[g_cache.oldest];
+    std::free(e.node);
+    g_cache.bytes -= e.size;
+    g_cache.oldest = (g_cache.oldest + 1) % kCacheSlots;
+    --g_cache.count;
+  }
+  g_cache.ring[(g_cache.oldest + g_cache.count) % kCacheSlots] = {node, size};
+  ++g_cache.count;
+  g_cache.bytes += size;
+}
+
+void fill_cache() {
+  std::mt19937_64 rng(1);
+  g_cache.ring.resize(kCacheSlots);
+  std::lock_guard<std::mutex> lock(g_cache.mu);
+  for (;;) {
+    size_t size = node_size(rng);
+    if (g_cache.bytes + size > kCacheBytes) break;
+    if (char* node = new_node(size)) cache_insert(node, size);
+  }
+}
+
+void parse_burst() {
+  thread_local std::mt19937_64 rng(std::hash<std::thread::id>()(std::this_thread::get_id()));
+  double u = (static_cast<double>(rng() >> 11) + 1.0) * (1.0 / 9007199254740992.0);
+  size_t n = std::min(kMaxNodes, static_cast<size_t>(100.0 / u));
+  std::vector<CacheEntry> nodes;
+  nodes.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    size_t size = node_size(rng);
+    nodes.push_back({new_node(size), size});
+  }
+  for (const CacheEntry& e : nodes) {
+    if (e.node && rng() % kKeepOneIn == 0) {
+      std::lock_guard<std::mutex> lock(g_cache.mu);
+      cache_insert(e.node, e.size);
+    } else {
+      std::free(e.node);
+    }
   }
 }
 
@@ -289,6 +375,7 @@ std::pair<int, std::string_view> route(const Options& o, std::string_view method
   if (path == "/api") {
     if (method != "GET" && method != "POST") return {405, "method not allowed\n"};
     leak_one(o);
+    if (o.bursts) parse_burst();
     return {200, "{\"ok\":true}\n"};
   }
   if (path == "/slow") {
@@ -468,6 +555,7 @@ int main(int argc, char** argv) {
     g_fd_limit = static_cast<int>(rl.rlim_cur);
   }
 
+  if (options.bursts) fill_cache();
   if (!options.never_ready) std::thread(serve, std::cref(options)).detach();
   if (options.leak != LeakMode::kNone && options.leak_per_s > 0) {
     std::thread(background_leaker, std::cref(options)).detach();
