@@ -7,9 +7,7 @@
 #include <signal.h>
 
 #include <chrono>
-#include <functional>
 #include <fstream>
-#include <thread>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -36,13 +34,6 @@ int grow_line() {
   return 0;
 }
 
-bool wait_for(const std::function<bool()>& done) {
-  for (auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-       std::chrono::steady_clock::now() < deadline; std::this_thread::sleep_for(std::chrono::milliseconds(10)))
-    if (done()) return true;
-  return false;
-}
-
 TEST(NativeHeapProfile, TheGrowingSiteOfARealProgramIsNamedWithItsFileAndLine) {
   TempDir tmp;
   fs::path pages = tmp / "heap", log = tmp / "sites.log";
@@ -51,10 +42,13 @@ TEST(NativeHeapProfile, TheGrowingSiteOfARealProgramIsNamedWithItsFileAndLine) {
                              "SOAK_HEAP_SAMPLE_BYTES=4096", child_program().string(), "sites"},
                             log);
   ProcReader proc;
-  ASSERT_TRUE(wait_for([&] {
-    auto p = read_heap_pages(pages, proc);
-    return p && p->size() == 1 && testing::read_file(log).find("waiting") != std::string::npos;
-  })) << testing::read_file(log);
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        auto p = read_heap_pages(pages, proc);
+        return p && p->size() == 1 && testing::read_file(log).find("waiting") != std::string::npos;
+      },
+      60))
+      << testing::read_file(log);
 
   auto profile = [&](const std::string& label) {
     auto raw = request_heap_dumps(pages, pages / (label + ".sites"), std::chrono::seconds(30), proc);
@@ -67,7 +61,7 @@ TEST(NativeHeapProfile, TheGrowingSiteOfARealProgramIsNamedWithItsFileAndLine) {
   };
   std::string before = profile("warmup_end");
   ::kill(child.pid(), SIGUSR1);
-  ASSERT_TRUE(wait_for([&] { return testing::read_file(log).find("grown") != std::string::npos; }));
+  ASSERT_TRUE(testing::wait_for_text(log, "grown", 60)) << testing::read_file(log);
   std::string after = profile("end");
   ::kill(child.pid(), SIGUSR1);
   EXPECT_EQ(child.wait(30), 0);
