@@ -10,6 +10,15 @@ namespace soak {
 
 namespace ssl = boost::asio::ssl;
 
+namespace {
+int sink_index() {
+  static const int index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+}  // namespace
+
+void tls_set_session_sink(SSL* ssl, TlsSessionSink* sink) { SSL_set_ex_data(ssl, sink_index(), sink); }
+
 ssl::context& tls_client_context() {
   static ssl::context* ctx = [] {
     auto* c = new ssl::context(ssl::context::tls_client);  // never freed: used until exit
@@ -18,8 +27,17 @@ ssl::context& tls_client_context() {
     boost::system::error_code ignored;  // no CA store: every verification fails, with a message
     c->set_default_verify_paths(ignored);
     c->set_verify_mode(ssl::verify_peer);
-    // Keep sessions for resumption when a load connection is reopened.
-    SSL_CTX_set_session_cache_mode(c->native_handle(), SSL_SESS_CACHE_CLIENT);
+    // New sessions go to the connection's TlsSessionSink (the built-in load
+    // resumes them when it reconnects); OpenSSL's own cache keeps none.
+    SSL_CTX_set_session_cache_mode(c->native_handle(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+    SSL_CTX_sess_set_new_cb(c->native_handle(), [](SSL* ssl, SSL_SESSION* session) -> int {
+      auto* sink = static_cast<TlsSessionSink*>(SSL_get_ex_data(ssl, sink_index()));
+      // A copy: closing the connection without close_notify marks its own
+      // session object as not resumable.
+      if (sink && SSL_SESSION_is_resumable(session))
+        if (SSL_SESSION* copy = SSL_SESSION_dup(session)) sink->keep(copy);
+      return 0;  // the original stays OpenSSL's
+    });
     return c;
   }();
   return *ctx;

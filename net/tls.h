@@ -22,6 +22,18 @@ boost::asio::ssl::context& tls_client_context();
 /// verification at all when `insecure`. Call before the handshake.
 boost::system::error_code tls_prepare(SSL* ssl, const Url& url, bool insecure);
 
+/// Where a connection's new sessions (TLS 1.3 tickets, or a TLS 1.2 session)
+/// go as the server issues them, for a later connection to resume.
+class TlsSessionSink {
+ public:
+  virtual ~TlsSessionSink() = default;
+  /// `session` is a copy the sink owns (SSL_SESSION_free it); called on the
+  /// thread that reads the connection.
+  virtual void keep(SSL_SESSION* session) = 0;
+};
+/// Routes `ssl`'s new sessions to `sink` (which must outlive `ssl`).
+void tls_set_session_sink(SSL* ssl, TlsSessionSink* sink);
+
 /// A failed handshake in words: OpenSSL's verification result when the
 /// certificate was refused ("certificate verify failed: self-signed
 /// certificate"), else the error's message.

@@ -6,7 +6,7 @@
 // on soak's stdout or stderr. TLS: a self-signed certificate made at test
 // time is refused without --insecure (exit 3, naming the URL and the reason)
 // and read with it (a warning printed and recorded). Bad input exits 2 before
-// anything is launched. About 20 s in all.
+// anything is launched. soak fleet carries the same flags. About 15 s in all.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <openssl/rand.h>
@@ -166,6 +166,43 @@ TEST_F(HttpAuthE2E, ASelfSignedCertificateIsRefusedWithoutInsecureAndReadWithIt)
   for (const auto& w : summary["warnings"]) recorded = recorded || w.get<std::string>().starts_with("--insecure:");
   EXPECT_TRUE(recorded) << summary["warnings"].dump();
   EXPECT_EQ(read_json(out / "run.json")["config"]["http_client"]["insecure"], true);
+}
+
+// soak fleet takes the same flags: the test server is no Prometheus API, so
+// every run ends with exit 3, and the reason shows how far the request got:
+// a refused certificate, then 401 without the token, then an answer that is
+// no Prometheus JSON (the request was let in).
+TEST_F(HttpAuthE2E, FleetCarriesTheHeadersTheTokenAndInsecure) {
+  const std::string token = random_token();
+  testing::write_file(dir_ / "token", token + "\n");
+  testing::HttpTestServer srv({.tls = true, .require = {{"Authorization", "Bearer " + token}, {"X-Scope-OrgID", "t1"}}});
+  const std::string base = srv.url("");
+  auto fleet = [&](const std::string& out, std::vector<std::string> extra) {
+    std::vector<std::string> args{testing::soak_binary().string(), "fleet", "--prometheus", base, "--select",
+                                  "{job=\"api\"}", "--since", "1h", "--budget", "goroutines=0/h", "--out",
+                                  (dir_ / out).string(), "--header", "X-Scope-OrgID: t1"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return testing::run_command(args, 60);
+  };
+  auto untrusted = fleet("f0", {"--token-file", (dir_ / "token").string()});
+  EXPECT_EQ(untrusted.exit_code, 3) << untrusted.err;
+  EXPECT_THAT(untrusted.err, HasSubstr("TLS handshake: certificate verify failed: self-signed certificate"));
+  EXPECT_EQ(srv.request_count(), 0u);
+
+  auto no_token = fleet("f1", {"--insecure"});
+  EXPECT_EQ(no_token.exit_code, 3) << no_token.err;
+  EXPECT_THAT(no_token.err, HasSubstr("HTTP 401"));
+  EXPECT_THAT(no_token.err, HasSubstr("soak: warning: --insecure: TLS certificates and host names are not checked"));
+  const uint64_t refused = srv.unauthorized();
+  EXPECT_GT(refused, 0u);
+
+  auto let_in = fleet("f2", {"--insecure", "--token-file", (dir_ / "token").string()});
+  EXPECT_EQ(let_in.exit_code, 3) << let_in.err;
+  EXPECT_THAT(let_in.err, HasSubstr("HTTP 200"));
+  EXPECT_EQ(srv.unauthorized(), refused);
+  for (const auto& r : {untrusted, no_token, let_in}) EXPECT_THAT(r.out + r.err, Not(HasSubstr(token)));
+  for (const char* out : {"f0", "f1", "f2"})
+    if (fs::exists(dir_ / out)) EXPECT_THAT(files_containing(dir_ / out, token), ::testing::IsEmpty());
 }
 
 TEST_F(HttpAuthE2E, BadHeadersAndTokenFilesExitTwoBeforeAnythingIsLaunched) {

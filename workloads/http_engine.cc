@@ -176,6 +176,37 @@ class JobQueue {
   size_t head_ = 0, size_ = 0;
 };
 
+// The sessions (tickets) servers issued to the load's connections, newest
+// last; each is offered once. Bounded: a server issues one or two per
+// connection.
+class TicketPool final : public TlsSessionSink {
+ public:
+  TicketPool() = default;
+  TicketPool(const TicketPool&) = delete;
+  TicketPool& operator=(const TicketPool&) = delete;
+  ~TicketPool() override {
+    for (SSL_SESSION* s : sessions_) SSL_SESSION_free(s);
+  }
+  void keep(SSL_SESSION* session) override {
+    if (sessions_.size() == kMax) {
+      SSL_SESSION_free(sessions_.front());
+      sessions_.erase(sessions_.begin());
+    }
+    sessions_.push_back(session);
+  }
+  /// The newest session (the caller frees it), or null.
+  SSL_SESSION* take() {
+    if (sessions_.empty()) return nullptr;
+    SSL_SESSION* s = sessions_.back();
+    sessions_.pop_back();
+    return s;
+  }
+
+ private:
+  static constexpr size_t kMax = 64;
+  std::vector<SSL_SESSION*> sessions_;
+};
+
 }  // namespace
 
 class HttpLoadEngine::Impl {
@@ -209,10 +240,7 @@ class HttpLoadEngine::Impl {
     sweep_every_ = from_seconds(std::clamp(shortest / 10, 0.001, 0.1));
   }
 
-  ~Impl() {
-    stop();
-    if (session_) SSL_SESSION_free(session_);
-  }
+  ~Impl() { stop(); }
 
   Status start() {
     error_code ec;
@@ -326,7 +354,6 @@ class HttpLoadEngine::Impl {
     bool connected = false;
     Job job;
     uint64_t served = 0;  // responses on the current socket (churn)
-    bool session_kept = false;  // https: this connection's session was offered for resumption
     bool got_bytes = false;  // any byte of the current response arrived
     Clock::time_point deadline = Clock::time_point::max();
     std::optional<ResponseParser> parser;
@@ -418,9 +445,15 @@ class HttpLoadEngine::Impl {
       tls_failed(c, tls_error_text(c->tls->native_handle(), ec));
       return;
     }
-    // Offer the last session (a TLS 1.3 ticket or a 1.2 session id): the
-    // server may resume it and skip the key exchange and certificate check.
-    if (session_) SSL_set_session(c->tls->native_handle(), session_);
+    // Offer the newest unused session (a TLS 1.3 ticket, used once as RFC
+    // 8446 advises, or a TLS 1.2 session): the server may resume it and skip
+    // the key exchange and certificate check. The connection's own new
+    // sessions go to tickets_.
+    tls_set_session_sink(c->tls->native_handle(), &tickets_);
+    if (SSL_SESSION* s = tickets_.take()) {
+      SSL_set_session(c->tls->native_handle(), s);
+      SSL_SESSION_free(s);
+    }
     c->tls->async_handshake(ssl::stream_base::client, [this, c, gen = c->gen, tls = c->tls](error_code ec) {
       if (gen != c->gen) return;
       if (ec) {
@@ -596,23 +629,8 @@ class HttpLoadEngine::Impl {
     bump(settled_);
     ++c->served;
     c->deadline = Clock::time_point::max();
-    if (c->tls && !c->session_kept) keep_session(c);
     if (!keep_alive || c->rlen > 0 || (cfg_.churn_every > 0 && c->served % cfg_.churn_every == 0)) close(c);
     release(c);
-  }
-
-  // After the first response the connection's session is complete (TLS 1.3
-  // tickets arrive after the handshake): keep a copy for the next reconnect.
-  // A copy, because closing a connection without close_notify (as close()
-  // does) marks its own session as not resumable.
-  void keep_session(Conn* c) {
-    c->session_kept = true;
-    SSL_SESSION* s = SSL_get0_session(c->tls->native_handle());
-    if (!s || !SSL_SESSION_is_resumable(s)) return;
-    SSL_SESSION* copy = SSL_SESSION_dup(s);
-    if (!copy) return;
-    if (session_) SSL_SESSION_free(session_);
-    session_ = copy;
   }
 
   // A server may close an idle keep-alive connection just as a request goes
@@ -647,7 +665,6 @@ class HttpLoadEngine::Impl {
     c->sock.close(ignored);
     c->tls.reset();  // pending handlers keep theirs until they complete
     c->connected = false;
-    c->session_kept = false;
     c->rlen = 0;
     c->deadline = Clock::time_point::max();
   }
@@ -692,6 +709,8 @@ class HttpLoadEngine::Impl {
   int64_t total_weight_ = 0;
   Duration sweep_every_{};
 
+  // Connections' SSL objects point at it: it outlives them. Load thread only.
+  TicketPool tickets_;
   // Declared before everything that holds handlers or sockets of it, so it is
   // destroyed last.
   asio::io_context io_;
@@ -714,7 +733,6 @@ class HttpLoadEngine::Impl {
 
   std::atomic<uint64_t> scheduled_{0}, requests_{0}, errors_{0}, dropped_{0}, aborted_{0}, timed_out_{0},
       connects_{0}, settled_{0}, retries_{0}, tls_handshakes_{0}, tls_resumed_{0};
-  SSL_SESSION* session_ = nullptr;  // load thread only: the session reconnects offer
   std::array<std::atomic<uint64_t>, static_cast<size_t>(HttpErrorKind::kCount)> by_kind_{};
   std::atomic<int64_t> start_ns_{0}, stop_ns_{0};
 

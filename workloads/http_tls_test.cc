@@ -68,6 +68,20 @@ TEST(HttpLoadTls, AReconnectResumesTheTlsSession) {
   EXPECT_EQ(c.tls_resumed, 9u);
 }
 
+// Eight connections churning at once: each reconnect offers a ticket no
+// other connection used (servers take a TLS 1.3 ticket once), so all but the
+// first (at most eight) full handshakes resume.
+TEST(HttpLoadTls, ConcurrentReconnectsEachResumeWithTheirOwnTicket) {
+  testing::HttpTestServer srv({.tls = true});
+  HttpLoadEngine engine(tls_config(srv, {{"connections", 8}, {"churn_every", 10}}, {.insecure = true}),
+                        {.closed_loop = true, .max_requests = 2000});
+  auto c = run_all(engine);
+  EXPECT_EQ(c.requests, 2000u);
+  EXPECT_EQ(c.errors, 0u);
+  EXPECT_GE(c.tls_handshakes, 200u);
+  EXPECT_LE(c.tls_handshakes - c.tls_resumed, 8u) << c.tls_resumed << " of " << c.tls_handshakes << " resumed";
+}
+
 TEST(HttpLoadTls, ARefusedCertificateIsATlsErrorWithItsReason) {
   testing::HttpTestServer srv({.tls = true});  // self-signed: trusted by nobody
   HttpLoadEngine engine(tls_config(srv, {{"rate", 100}, {"connections", 2}}, {}), {.max_requests = 5});
