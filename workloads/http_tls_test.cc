@@ -6,9 +6,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "tests/testing/http_test_server.h"
+#include "tests/testing/testing.h"
 #include "workloads/http_engine.h"
 
 namespace soak {
@@ -16,7 +15,6 @@ namespace {
 
 using nlohmann::json;
 using ::testing::HasSubstr;
-using namespace std::chrono_literals;
 
 HttpLoadConfig tls_config(const testing::HttpTestServer& srv, json extra, HttpSettings client) {
   json http = {{"url", srv.url("/api")}};
@@ -32,9 +30,7 @@ HttpLoadConfig tls_config(const testing::HttpTestServer& srv, json extra, HttpSe
 // against a hang.
 HttpLoadCounters run_all(HttpLoadEngine& engine) {
   EXPECT_TRUE(engine.start().ok());
-  auto until = std::chrono::steady_clock::now() + 60s;
-  while (!engine.finished() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(5ms);
-  EXPECT_TRUE(engine.finished()) << "the load did not settle";
+  EXPECT_TRUE(testing::wait_until([&] { return engine.finished(); }, 60)) << "the load did not settle";
   engine.stop();
   return engine.counters();
 }
