@@ -107,5 +107,29 @@ TEST(Culprits, MissingOrBrokenProfilesYieldNothing) {
   EXPECT_EQ(cs[0].after, 3);
 }
 
+TEST(Culprits, NativeHeapProfilesAreComparedWarmupEndToEarlyFailAndNotReadAsGo) {
+  // What the native_heap probe writes at warm-up end and on an early fail,
+  // next to a Go heap profile pair (a Go SUT never has both; the names must
+  // not mix: "-native-heap.txt" also ends in "-heap.txt").
+  testing::TempDir d;
+  const std::string frames = "frame handle_request\t/src/server.cc\t212\t/srv/server\n";
+  testing::write_file(d / "warmup_end-native-heap.txt", "sample_interval 16384\nsite 1000000 60\n" + frames);
+  testing::write_file(d / "early_fail-native-heap.txt", "sample_interval 16384\nsite 48000000 2900\n" + frames);
+  testing::write_file(d / "warmup_end-heap.txt", "heap profile: 1: 100 [1: 100] @ heap/1024\n"
+                      "1: 100 [1: 100] @ 0x1\n#\t0x1\tmain.h+0x1\t/a.go:3\n");
+  testing::write_file(d / "end-heap.txt", "heap profile: 1: 9000 [1: 9000] @ heap/1024\n"
+                      "1: 9000 [1: 9000] @ 0x1\n#\t0x1\tmain.h+0x1\t/a.go:3\n");
+  auto cs = find_culprits(d.path());
+  ASSERT_EQ(cs.size(), 2u) << dump(cs);
+  EXPECT_EQ(cs[0].kind, "heap");
+  EXPECT_EQ(cs[0].function, "main.h");
+  EXPECT_EQ(cs[0].before, 100);  // the Go pair, not a native file
+  EXPECT_EQ(cs[1].kind, "native_heap");
+  EXPECT_EQ(cs[1].function, "handle_request");
+  EXPECT_EQ(cs[1].location, "server.cc:212");
+  EXPECT_EQ(cs[1].before, 1e6);
+  EXPECT_EQ(cs[1].after, 48e6);
+}
+
 }  // namespace
 }  // namespace soak

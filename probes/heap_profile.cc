@@ -1,6 +1,8 @@
 #include "probes/heap_profile.h"
 
 #include <cxxabi.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <dwarf.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
@@ -8,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -106,12 +109,34 @@ const char* die_name(Dwarf_Die* die) {
   return nullptr;
 }
 
+// Debug info comes from the module itself (-g) or a local build-id file
+// (/usr/lib/debug/.build-id/xx/rest.debug: Debian's -dbgsym packages), never
+// from the network: dwfl_standard_find_debuginfo would ask debuginfod when
+// DEBUGINFOD_URLS is set, at the end of every run.
+int local_debuginfo(Dwfl_Module* mod, void**, const char*, Dwarf_Addr, const char*, const char*, GElf_Word,
+                    char** debuginfo_file_name) {
+  const unsigned char* bits = nullptr;
+  GElf_Addr vaddr = 0;
+  int n = dwfl_module_build_id(mod, &bits, &vaddr);
+  if (n < 2) return -1;
+  std::string path = fmt::format("/usr/lib/debug/.build-id/{:02x}/", bits[0]);
+  for (int i = 1; i < n; ++i) path += fmt::format("{:02x}", bits[i]);
+  path += ".debug";
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;  // the module's own DWARF, if any
+  *debuginfo_file_name = ::strdup(path.c_str());
+  return fd;
+}
+
+// Every module is reported with its file (the dump's module map): no search.
+int no_other_elf(Dwfl_Module*, void**, const char*, Dwarf_Addr, char**, Elf**) { return -1; }
+
 // One process's address space, symbolised with libdw.
 class Symbolizer {
  public:
   explicit Symbolizer(const RawDump& dump) {
-    callbacks_.find_elf = dwfl_build_id_find_elf;
-    callbacks_.find_debuginfo = dwfl_standard_find_debuginfo;
+    callbacks_.find_elf = no_other_elf;
+    callbacks_.find_debuginfo = local_debuginfo;
     callbacks_.section_address = dwfl_offline_section_address;
     callbacks_.debuginfo_path = nullptr;
     dwfl_ = dwfl_begin(&callbacks_);
