@@ -201,8 +201,9 @@ TEST_F(HttpAuthE2E, FleetCarriesTheHeadersTheTokenAndInsecure) {
   EXPECT_THAT(let_in.err, HasSubstr("HTTP 200"));
   EXPECT_EQ(srv.unauthorized(), refused);
   for (const auto& r : {untrusted, no_token, let_in}) EXPECT_THAT(r.out + r.err, Not(HasSubstr(token)));
-  for (const char* out : {"f0", "f1", "f2"})
+  for (const char* out : {"f0", "f1", "f2"}) {
     if (fs::exists(dir_ / out)) EXPECT_THAT(files_containing(dir_ / out, token), ::testing::IsEmpty());
+  }
 }
 
 TEST_F(HttpAuthE2E, BadHeadersAndTokenFilesExitTwoBeforeAnythingIsLaunched) {
