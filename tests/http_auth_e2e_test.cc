@@ -202,7 +202,9 @@ TEST_F(HttpAuthE2E, FleetCarriesTheHeadersTheTokenAndInsecure) {
   EXPECT_EQ(srv.unauthorized(), refused);
   for (const auto& r : {untrusted, no_token, let_in}) EXPECT_THAT(r.out + r.err, Not(HasSubstr(token)));
   for (const char* out : {"f0", "f1", "f2"}) {
-    if (fs::exists(dir_ / out)) EXPECT_THAT(files_containing(dir_ / out, token), ::testing::IsEmpty());
+    if (fs::exists(dir_ / out)) {
+      EXPECT_THAT(files_containing(dir_ / out, token), ::testing::IsEmpty());
+    }
   }
 }
 
