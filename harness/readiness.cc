@@ -27,7 +27,9 @@ bool ReadinessCheck::poll(Duration timeout) {
       if (!http_) return false;
       auto r = http_get(*http_, timeout, settings_);
       if (!r && is_certificate_error(r.error())) refused_ = r.message();
-      return r && r->status >= 200 && r->status < 300;
+      if (r && r->status >= 200 && r->status < 300) return true;
+      last_failure_ = r ? "HTTP " + std::to_string(r->status) : r.message();
+      return false;
     }
     case ReadySpec::Kind::kLog: return log_matched_;
   }

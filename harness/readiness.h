@@ -37,6 +37,10 @@ class ReadinessCheck {
   /// Set when an http(s):// check failed in a way retrying cannot mend (the
   /// server's certificate was refused): the error, naming the URL.
   std::optional<std::string> refused() const { return refused_; }
+  /// Why the last http(s):// check did not pass ("HTTP 401", or the error
+  /// naming the URL), for the not-ready message; empty before any or for
+  /// tcp:/log: checks.
+  const std::string& last_failure() const { return last_failure_; }
 
  private:
   std::optional<ReadySpec> spec_;
@@ -46,6 +50,7 @@ class ReadinessCheck {
   std::optional<Url> http_;
   HttpSettings settings_;
   std::optional<std::string> refused_;  // poll()'s thread only
+  std::string last_failure_;            // poll()'s thread only
   std::atomic<bool> log_matched_{false};
 };
 

@@ -73,7 +73,10 @@ TEST(ReadinessTest, HttpIsReadyOnlyOn2xx) {
   EXPECT_TRUE(good.poll(2s));
   EXPECT_EQ(good.url(), s.url);
   s.url = s.text = "http://127.0.0.1:" + std::to_string(bad.port()) + "/healthz";
-  EXPECT_FALSE(ReadinessCheck(s).poll(2s));
+  ReadinessCheck unavailable(s);
+  EXPECT_FALSE(unavailable.poll(2s));
+  EXPECT_EQ(unavailable.last_failure(), "HTTP 503");  // the not-ready message says why
+  EXPECT_FALSE(unavailable.refused());
   auto st = http_get(s.url, 2s);
   ASSERT_TRUE(st.ok()) << st.message();
   EXPECT_EQ(st->status, 503);
@@ -128,6 +131,7 @@ TEST(ReadinessTest, HttpsWithARefusedCertificateIsRefusedUnlessInsecure) {
   EXPECT_NE(strict.refused()->find(srv.url("/healthz") + ": TLS handshake: certificate verify failed"),
             std::string::npos)
       << *strict.refused();
+  EXPECT_NE(strict.last_failure().find("certificate verify failed"), std::string::npos);
   ReadinessCheck insecure(*spec, HttpSettings{.headers = {{"X-Scope-OrgID", "t1"}}, .insecure = true});
   EXPECT_TRUE(insecure.poll(5s));
   EXPECT_FALSE(insecure.refused());

@@ -606,7 +606,8 @@ bool Run::become_ready() {
     case ReadyResult::kTimeout: {
       std::string msg = ready_->refused() ? "the readiness check failed: " + *ready_->refused()
                                           : "the SUT was not ready (" + ready_->describe() + ") within " +
-                                                format_duration(config_.ready_timeout);
+                                                format_duration(config_.ready_timeout) +
+                                                (ready_->last_failure().empty() ? "" : "; last attempt: " + ready_->last_failure());
       dir_->emit("ready_timeout", {{"message", msg}});
       end_reason_ = "sut_not_ready";
       outcome_.sut_failed = true;

@@ -86,7 +86,7 @@ TEST_F(HttpAuthE2E, TheTokenAndHeadersReachEveryRequestAndTheTokenIsWrittenNowhe
                                             "X-Scope-OrgID: t1"}),
                                       60);
   EXPECT_EQ(refused.exit_code, 3) << refused.out << refused.err;
-  EXPECT_THAT(refused.err, HasSubstr("not ready (" + srv.url("/metrics") + ")"));
+  EXPECT_THAT(refused.err, HasSubstr("not ready (" + srv.url("/metrics") + ") within 2s; last attempt: HTTP 401"));
   EXPECT_GT(srv.unauthorized(), 0u);
 
   // With it: --metrics, --go (pprof and expvar), readiness (the metrics URL,
