@@ -196,11 +196,13 @@ Blocks points_from(std::span<const double> t, std::span<const double> v, double 
 double default_block_s(double interval_s, double span_s, size_t max_blocks) {
   // 30 s blocks (DETECTION.md 2.2), shortened for short runs so that about
   // kShortRunBlocks remain: a 40 s run with a blatant leak must still be
-  // judged. A block always spans at least 3 sampling intervals; the
+  // judged, and a 10-minute run keeps enough points (>= 45 after warm-up)
+  // for the last-1/3 window, so a leak that stopped early is not judged
+  // with its growth. A block always spans at least 3 sampling intervals; the
   // residual-autocorrelation check lengthens blocks again where a cycle is
   // longer than the block, and the Hamed-Rao/AR(1) corrections account for
   // what correlation remains.
-  constexpr double kShortRunBlocks = 24;
+  constexpr double kShortRunBlocks = 60;
   // Floor: 10 ms, whatever the interval and span say (a zero interval from
   // duplicate timestamps must not make zero-length blocks).
   constexpr double kMinBlockS = 0.01;

@@ -71,7 +71,7 @@ Blocks group_points(std::span<const double> t, std::span<const double> v, double
 /// point; above, in groups of consecutive readings (group_points).
 inline constexpr size_t kMaxPerPointReadings = 2000;
 
-/// Default block length: 30 s (shorter for runs under 12 min, so about 24
+/// Default block length: 30 s (shorter for runs under 30 min, so about 60
 /// blocks remain), at least 3 sampling intervals, and long
 /// enough that `span_s` holds at most `max_blocks` blocks.
 double default_block_s(double interval_s, double span_s, size_t max_blocks = 800);

@@ -83,9 +83,10 @@ TEST(Blocks, DefaultLengthBoundsTheCount) {
 }
 
 TEST(Blocks, ShortRunsGetShorterBlocksNeverZero) {
-  EXPECT_DOUBLE_EQ(default_block_s(0.5, 48), 2);      // 48 s run: 24 blocks of 2 s
+  EXPECT_DOUBLE_EQ(default_block_s(0.25, 48), 0.8);   // 48 s run: 60 blocks of 0.8 s
   EXPECT_DOUBLE_EQ(default_block_s(1, 48), 3);        // at least 3 intervals
-  EXPECT_DOUBLE_EQ(default_block_s(1, 720), 30);      // 12 min and up: 30 s
+  EXPECT_DOUBLE_EQ(default_block_s(1, 600), 10);      // 10 min: 60 blocks of 10 s
+  EXPECT_DOUBLE_EQ(default_block_s(1, 1800), 30);     // 30 min and up: 30 s
   EXPECT_DOUBLE_EQ(default_block_s(0, 0), 0.01);      // degenerate input: the floor
 }
 

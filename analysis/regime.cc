@@ -109,7 +109,7 @@ double chow_p(std::span<const double> t, std::span<const double> v, double split
 }
 
 Regime select_regime(std::span<const double> t, std::span<const double> v, double from_s, double to_s,
-                     double alpha) {
+                     double alpha, bool tails) {
   Regime r;
   const size_t n = std::min(t.size(), v.size());
   t = t.first(n);
@@ -117,7 +117,8 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   r.windows = eligible_windows(t, from_s, to_s, alpha);
   r.window = r.windows - 1;
   double smallest_p = 1;
-  for (int w = 0; w < r.windows; ++w) {
+  if (!tails) r.window = 0;
+  for (int w = 0; tails && w < r.windows; ++w) {
     size_t first = window_first(t, from_s, to_s, w);
     bool linear = true;
     for (int j = w + 1; j < r.windows; ++j) {

@@ -65,8 +65,11 @@ struct Regime {
 };
 
 /// Chooses the final regime of points (t in s, v) covering [from_s, to_s].
+/// With `tails` false only the whole window can be chosen (a cycle longer
+/// than a tail window is in the data: its ramp would read as the final
+/// regime's growth); m, the Bonferroni divisor, is counted as always.
 Regime select_regime(std::span<const double> t, std::span<const double> v, double from_s, double to_s,
-                     double alpha);
+                     double alpha, bool tails = true);
 
 /// p of the Chow test "one line" against "two lines split at `split_s`" on
 /// the points (t, v); 1 when either side has fewer than 3 points or the two

@@ -194,6 +194,21 @@ TEST(Regime, ChowTestSeesAKneeNotALine) {
   EXPECT_DOUBLE_EQ(analysis::chow_p(t, knee, 58), 1);  // one side under 3 points
 }
 
+TEST(Regime, ARampOfACycleAsLongAsTheRunCannotFail) {
+  // Ten minutes at 5 s of a 25 MiB GC sawtooth whose cycle is 600 s: one
+  // long ramp (150 MiB/h) and the drop at 9:50. A cycle this long leaves too
+  // few troughs to tell it from a leak, so it is inconclusive (it failed).
+  auto f = [](double t) { return 100 * kMiB + 25 * kMiB * std::fmod(t + 10, 600.0) / 600.0; };
+  auto d = run_with({shape("rss_bytes", 600, 5, f, 0.1 * kMiB, 9)}, 5);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(b.verdict, Verdict::kInconclusive) << b.reason;
+  EXPECT_NE(b.reason.find("but the series dropped back 1 time (a GC or allocator cycle about as long as the run?)"),
+            std::string::npos)
+      << b.reason;
+  EXPECT_EQ(j.series[0].trend->regime, "whole");  // no tail window: it would be one ramp
+}
+
 TEST(Regime, ChowTestSeesAStepBeforeTheSplit) {
   // Flat with a step of 30 at 25 % and a little noise, split at 50 %: the
   // earlier segment's line cannot fit the step, so its residuals must not

@@ -31,8 +31,8 @@ std::vector<double> to_hours(std::span<const double> t) {
 // Lag-1 autocorrelation of the residuals of the model the series is judged
 // with: one line over its final regime (a step or a knee elsewhere must not
 // read as a cycle longer than the block).
-double residual_phi(const Blocks& all, double from_s, double to_s, double alpha) {
-  Regime rg = select_regime(all.t, all.v, from_s, to_s, alpha);
+double residual_phi(const Blocks& all, double from_s, double to_s, double alpha, bool tails) {
+  Regime rg = select_regime(all.t, all.v, from_s, to_s, alpha, tails);
   Blocks b;
   b.t.assign(all.t.begin() + static_cast<long>(rg.first), all.t.end());
   b.v.assign(all.v.begin() + static_cast<long>(rg.first), all.v.end());
@@ -83,10 +83,21 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // Post-warm-up blocks; lengthen blocks while their residuals stay
   // correlated (a cycle longer than the block, DETECTION.md 2.2).
   Blocks post = blocks_from(r.warmup_end_s);
+  // A memory floor with a few resets of a cycle (1 to kMinResets - 1 after
+  // warm-up) holds cycles too long to read their troughs: a tail window may
+  // then be one long ramp, so only the whole window, ramps and drops
+  // together, is judged, and it cannot fail. With more resets the blocks
+  // start at troughs (make_blocks). Counts have no GC or allocator cycle.
+  bool tails = true;
+  if (!gc_live && r.signal == Signal::kMin && kind == SeriesKind::kBytes) {
+    const size_t resets = find_resets(s.t, s.v, r.warmup_end_s).size();
+    tails = resets == 0 || resets >= kMinResets;
+    if (!tails) r.unresolved_resets = resets;
+  }
   // Never below 2 * kWindows * kMinTailPoints blocks: the tail windows must
   // stay eligible, or a step before them would be judged inside the whole
   // window.
-  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence) > 0.5; ++i) {
+  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence, tails) > 0.5; ++i) {
     block_s *= 2;
     post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
   }
@@ -104,7 +115,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   }
   r.has_trend = true;
   const double alpha = 1 - o.confidence;
-  r.regime = select_regime(post.t, post.v, r.warmup_end_s, r.post_end_s, alpha);
+  r.regime = select_regime(post.t, post.v, r.warmup_end_s, r.post_end_s, alpha, tails);
   const size_t first = r.regime.first;
   auto x = to_hours(post.t);
   std::span<const double> rx = std::span<const double>(x).subspan(first), ry = std::span<const double>(post.v).subspan(first);

@@ -45,6 +45,10 @@ struct SeriesTrend {
   std::string shape;        // "" when one line fits; else "a one-off step of 30 MiB at 20:00" or
                             // "growth is not linear: 0.3 MiB/h until 40:00, 31 MiB/h since"
   bool flat_after_step = false;  // shape is a step (for "flat since" wording)
+  /// Resets of a cycle seen after warm-up when there are too few (1 to
+  /// kMinResets - 1) to read its troughs: the rise may be the ramp of a
+  /// cycle nearly as long as the data, so it cannot fail (0 otherwise).
+  size_t unresolved_resets = 0;
   Trend trend;
 };
 

@@ -71,6 +71,7 @@ struct SlopeInputs {
   double window_start_s = 0;
   std::string shape;             // what came before the regime, if anything
   bool step = false;
+  size_t unresolved_resets = 0;  // SeriesTrend::unresolved_resets: no fail
 };
 
 // The three-valued verdict of a slope against `limit` (DETECTION.md 2.5, 7):
@@ -99,6 +100,13 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
                                                            std::isfinite(high) ? high : inf, unit, per);
   const std::string budget = analysis::format_amount(limit, unit) + "/" + per;
   const std::string since = in.window == "whole" ? "" : " over the " + in.window;
+  if (low > limit && in.unresolved_resets > 0) {
+    r.verdict = Verdict::kInconclusive;
+    r.reason = fmt::format("inconclusive: slope {} but the series dropped back {} time{} (a GC or allocator cycle "
+                           "about as long as the run?): too few cycles to tell a leak from their ramps",
+                           range, in.unresolved_resets, in.unresolved_resets == 1 ? "" : "s");
+    return;
+  }
   if (low > limit) {
     r.verdict = Verdict::kFail;
     r.reason = in.shape.empty() ? fmt::format("slope {} exceeds budget {}", range, budget)
@@ -240,6 +248,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
       base.window_start_s = tr.regime.start_s;
       base.shape = tr.shape;
       base.step = tr.flat_after_step;
+      base.unresolved_resets = tr.unresolved_resets;
       const SeriesTrend* trp = &tr;
       pending.push_back({j.budgets.size(), b.limit_per_hour(), unit, "h", [base, trp, pass_alpha](double a) {
                            SlopeInputs in = base;

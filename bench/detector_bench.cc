@@ -85,6 +85,11 @@ int main(int argc, char** argv) {
     RunData d;
     d.run = {{"interval_s", c.params.interval_s}};
     d.series.push_back(generate_series(c.params));
+    // The run starts at launch (t = 0), where soak run's /proc series begin,
+    // even when the judged series' first reading comes later (the sparse
+    // shape's first of 5-10 readings is at 1/5-1/10 of the run): a counter
+    // sampled at launch and at the end sets that start and is not judged.
+    d.series.push_back(SeriesData{"cpu_seconds", {0.0, c.params.duration_s}, {0.0, 1.0}});
     AnalysisOptions o;
     o.confidence = conf;
     Judgement j = judge_run(d, {budget}, o);

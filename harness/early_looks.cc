@@ -45,11 +45,12 @@ AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std
 
 bool early_stop_allowed(const SeriesData& s, double warmup_end_s, double now_s, std::string* why) {
   const double span = now_s - warmup_end_s;
-  if (series_kind(s.name) == SeriesKind::kBytes && span < kMinEarlyStopSpanS) {
+  const bool memory = series_kind(s.name) == SeriesKind::kBytes;
+  if (memory && span < kMinEarlyStopSpanS) {
     if (why) *why = "only " + std::to_string(static_cast<int>(span)) + " s after warm-up";
     return false;
   }
-  const size_t resets = analysis::find_resets(s.t, s.v, warmup_end_s).size();
+  const size_t resets = memory ? analysis::find_resets(s.t, s.v, warmup_end_s).size() : 0;
   if (resets > 0 && resets < analysis::kMinResets) {
     if (why) *why = std::to_string(resets) + " reset(s) of a cycle seen, too few to read its troughs";
     return false;

@@ -57,7 +57,7 @@ inline constexpr double kMinEarlyStopSpanS = 900;
 
 /// Whether an early look may stop the run on a fail of series `s` whose
 /// warm-up ended at `warmup_end_s`, looking at `now_s`: a memory series' data
-/// after warm-up spans kMinEarlyStopSpanS, and any sawtooth in the series is
+/// after warm-up spans kMinEarlyStopSpanS, and any sawtooth in it is
 /// resolved (no reset, or at least analysis::kMinResets of them so that its
 /// blocks start at troughs). Otherwise the look holds and the final
 /// judgement decides. `why` (optional) says why not.
