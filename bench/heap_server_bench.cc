@@ -4,9 +4,9 @@
 //
 //   heap_server_bench [--rounds 5] [--seconds 20] [--rate 2000]
 //
-// Each round is two `soak run`s, --native-heap off then on, with the same
-// budget heap=1MiB/h (with the shim: the smallest sampling interval, 16 KiB,
-// the most stacks taken). Throughput and p99 latency come from each run's
+// Each round is two `soak run`s, --native-heap off and on (in alternating
+// order), with the same budget heap=1MiB/h (with the shim: the smallest
+// sampling interval, 16 KiB, the most stacks taken). Throughput and p99 latency come from each run's
 // summary.json (workload.rate_per_s, workload.latency_ms.p99). Prints every
 // round and the medians with the differences; judges nothing.
 #include <unistd.h>
@@ -89,8 +89,16 @@ int main(int argc, char** argv) {
   std::vector<double> rate_on, rate_off, p99_on, p99_off, p99_ratio;
   double interval = 0;
   for (int r = 0; r < rounds; ++r) {
-    Figures off = soak_server(false, seconds, rate, tmp / "off", port);
-    Figures on = soak_server(true, seconds, rate, tmp / "on", port);
+    // The order alternates too (off first in odd rounds, on first in even
+    // ones), so a drift within a round favours neither.
+    Figures off, on;
+    if (r % 2 == 0) {
+      off = soak_server(false, seconds, rate, tmp / "off", port);
+      on = soak_server(true, seconds, rate, tmp / "on", port);
+    } else {
+      on = soak_server(true, seconds, rate, tmp / "on", port);
+      off = soak_server(false, seconds, rate, tmp / "off", port);
+    }
     if (!off.ok || !on.ok) continue;
     interval = on.interval;
     rate_off.push_back(off.rate);
