@@ -278,5 +278,25 @@ TEST(VerdictTableTest, AFailedGoroutineBudgetShowsItsTopCulprit) {
   EXPECT_THAT(verdict_table(s), HasSubstr("soak: fail (exit 1)\n"));
 }
 
+TEST(VerdictTableTest, AFailedNativeHeapBudgetNamesItsTopAllocationSiteInOneLine) {
+  Summary s;
+  BudgetResult b;
+  b.spec = "heap=1MiB/h";
+  b.series = "heap_bytes";  // the allocation shim's
+  b.kind = "slope";
+  b.per = "h";
+  b.limit = 1048576;
+  b.observed = 700.0 * 1048576;
+  b.verdict = Verdict::kFail;
+  s.budgets.push_back(b);
+  s.culprits.push_back(Culprit{"heap", "main.alloc", "b.go:2", {}, 0, 1e9, ""});  // Go's: not this series'
+  s.culprits.push_back(Culprit{"native_heap", "parse", "parser.cc:7", {}, 0, 2e6, ""});
+  s.culprits.push_back(Culprit{"native_heap", "handle_request", "server.cc:212", {}, 1.2 * 1048576, 48.0 * 1048576, ""});
+  std::string t = verdict_table(s, false);
+  EXPECT_THAT(t, HasSubstr("top culprit: heap 1.20 MiB -> 48.0 MiB at handle_request (server.cc:212)\n")) << t;
+  EXPECT_EQ(t.find("parse"), std::string::npos);
+  EXPECT_EQ(t.find("main.alloc"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace soak
