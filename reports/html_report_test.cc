@@ -1,6 +1,7 @@
-// report.html sections that the full fixture does not reach: culprits, a
-// failed SUT, an interrupted run, an empty run. Rendered with the writer
-// directly (no plotting), checked on the text.
+// report.html sections that the full fixture does not reach: culprits (Go and
+// native, the latter also in summary.md), a failed SUT, an interrupted run, an
+// empty run. Rendered with the writers directly (no plotting), checked on the
+// text.
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -41,6 +42,28 @@ TEST(HtmlReport, CulpritsAreTabulatedAndEscaped) {
   EXPECT_THAT(html, HasSubstr("3 &rarr; 1203"));
   EXPECT_THAT(html, HasSubstr("chan receive"));
   EXPECT_THAT(html, HasSubstr("runtime.gopark proc.go:363"));
+}
+
+TEST(HtmlReport, NativeAllocationSitesAreListedInOneLineEachAndInSummaryMd) {
+  Summary s;
+  s.status = RunStatus::kFail;
+  s.exit_code = 1;
+  Culprit c;
+  c.kind = "native_heap";
+  c.function = "handle_request";
+  c.location = "server.cc:212";
+  c.frames = {"operator new (libstdc++.so.6)", "handle_request /src/server.cc:212"};
+  c.before = 1.2 * 1048576;
+  c.after = 48.0 * 1048576;
+  s.culprits = {c};
+  std::string html = render(s, RunData{});
+  EXPECT_THAT(html, HasSubstr("<li>heap 1.20 MiB -&gt; 48.0 MiB at handle_request (server.cc:212)</li>"));
+  EXPECT_THAT(html, HasSubstr("1.20 MiB &rarr; 48.0 MiB"));  // the table's figures are bytes
+  auto md = make_report_writer("markdown", {});
+  std::ostringstream out;
+  md->write(s, RunData{}, out);
+  EXPECT_THAT(out.str(), HasSubstr("- heap 1.20 MiB -\\> 48.0 MiB at handle\\_request (server.cc:212)\n"));
+  EXPECT_THAT(out.str(), HasSubstr("| native\\_heap | `handle_request` | server.cc:212 | 1.20 MiB | 48.0 MiB |"));
 }
 
 TEST(HtmlReport, FailedSutLeadsTheVerdict) {
