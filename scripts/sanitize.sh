@@ -12,7 +12,7 @@ scripts/setup.sh
 build="${SOAK_ASAN_BUILD_DIR:-build-asan}"
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSOAK_SANITIZE=ON \
   -DSOAK_BUILD_BENCH=OFF >/dev/null
-all=(soak_common_tests soak_analysis_tests soak_probes_tests soak_workloads_tests
+all=(soak_common_tests soak_analysis_tests soak_net_tests soak_probes_tests soak_workloads_tests
      soak_reports_tests soak_harness_tests)
 if [ $# -gt 0 ]; then targets=("$1"); shift; else targets=("${all[@]}"); fi
 cmake --build "$build" -j"$(nproc)" --target soak soak_examples "${targets[@]}"
