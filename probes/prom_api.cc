@@ -29,6 +29,12 @@ bool parse_value(const json& v, double& out) {
 
 std::string seconds_text(double t) { return fmt::format("{:.3f}", t); }
 
+// o[key] when it is a string, else "" (json::value throws on another type).
+std::string text_field(const json& o, const char* key) {
+  auto it = o.find(key);
+  return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 }  // namespace
 
 Result<PromMatrix> parse_prom_matrix(std::string_view body) {
@@ -39,9 +45,11 @@ Result<PromMatrix> parse_prom_matrix(std::string_view body) {
       if (c == '\n' || c == '\r') c = ' ';
     return make_error("the answer is not Prometheus API JSON (starts with \"" + head + "\")");
   }
-  std::string status = j.value("status", "");
-  if (status == "error")
-    return make_error(fmt::format("the server says {}: {}", j.value("errorType", "error"), j.value("error", "")));
+  std::string status = text_field(j, "status");
+  if (status == "error") {
+    std::string type = text_field(j, "errorType");
+    return make_error(fmt::format("the server says {}: {}", type.empty() ? "error" : type, text_field(j, "error")));
+  }
   if (status != "success") return make_error("the answer has no \"status\": \"success\"");
   PromMatrix m;
   if (auto w = j.find("warnings"); w != j.end() && w->is_array())
@@ -49,7 +57,7 @@ Result<PromMatrix> parse_prom_matrix(std::string_view body) {
       if (x.is_string()) m.warnings.push_back(x.get<std::string>());
   auto data = j.find("data");
   if (data == j.end() || !data->is_object()) return make_error("the answer has no \"data\" object");
-  std::string type = data->value("resultType", "");
+  std::string type = text_field(*data, "resultType");
   if (type != "matrix") return make_error("expected a matrix result, got \"" + type + "\"");
   auto result = data->find("result");
   if (result == data->end() || !result->is_array()) return make_error("the answer has no \"data.result\" array");

@@ -139,4 +139,18 @@ TEST(PromApi, AnUnreachableServerIsAnUnreachableError) {
 }
 
 }  // namespace
+TEST(PromApi, FieldsOfTheWrongTypeAreNamedNotThrown) {
+  // prom_api_fuzz: "status" holding an object made json::value throw out of
+  // parse_prom_matrix (soak fleet ended in std::terminate).
+  auto m = parse_prom_matrix(R"({"status":{"data":1},"data":{"resultType":"matrix","result":[]}})");
+  ASSERT_FALSE(m.ok());
+  EXPECT_EQ(m.message(), "the answer has no \"status\": \"success\"");
+  auto e = parse_prom_matrix(R"({"status":"error","errorType":7,"error":["x"]})");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.message(), "the server says error: ");
+  auto t = parse_prom_matrix(R"({"status":"success","data":{"resultType":{"a":1},"result":[]}})");
+  ASSERT_FALSE(t.ok());
+  EXPECT_EQ(t.message(), "expected a matrix result, got \"\"");
+}
+
 }  // namespace soak
