@@ -119,13 +119,28 @@ class NativeHeapE2E : public ::testing::Test {
 testing::TempDir* NativeHeapE2E::root_ = nullptr;
 std::map<std::string, Outcome>* NativeHeapE2E::outcomes_ = nullptr;
 
+// The run ended with `exit_code`, its budget `spec` was judged on
+// heap_bytes, and its verdict (empty when something is missing).
+std::string heap_verdict(const Outcome& o, int exit_code, const std::string& spec) {
+  EXPECT_EQ(o.cmd.exit_code, exit_code) << describe(o);
+  const json* b = budget_of(o.summary, spec);
+  EXPECT_NE(b, nullptr) << describe(o);
+  if (!b) return "";
+  EXPECT_EQ((*b)["series"], "heap_bytes");
+  return (*b).value("verdict", "");
+}
+
+// No native allocation site is named (growth within a bounded structure,
+// or churn, is not growth).
+void expect_no_native_culprit(const Outcome& o) {
+  for (const auto& c : o.summary.value("culprits", json::array()))
+    EXPECT_NE(c.value("kind", ""), "native_heap") << describe(o);
+}
+
 TEST_F(NativeHeapE2E, AMallocLeakFailsOnHeapBytes) {
   const Outcome& o = outcome("leak");
-  ASSERT_EQ(o.cmd.exit_code, 1) << describe(o);
+  ASSERT_EQ(heap_verdict(o, 1, "heap=1MiB/h"), "fail") << describe(o);
   const json* b = budget_of(o.summary, "heap=1MiB/h");
-  ASSERT_NE(b, nullptr) << describe(o);
-  EXPECT_EQ((*b)["series"], "heap_bytes");
-  EXPECT_EQ((*b)["verdict"], "fail");
   // 50 req/s * 4 KiB (usable 4104 B) ~ 700 MiB/h.
   EXPECT_GT((*b)["observed"].get<double>(), 300.0 * 1048576) << describe(o);
   EXPECT_EQ(o.run["native_heap"]["active"], true);
@@ -153,20 +168,10 @@ TEST_F(NativeHeapE2E, AMallocLeakFailsOnHeapBytes) {
   EXPECT_THAT(testing::read_file(o.dir / "report.html"), HasSubstr("at leak_one (" + where + ")"));
 }
 
-// The run passed, and its budget `spec` was judged on heap_bytes: pass.
-void expect_heap_pass(const Outcome& o, const std::string& spec) {
-  ASSERT_EQ(o.cmd.exit_code, 0) << describe(o);
-  const json* b = budget_of(o.summary, spec);
-  ASSERT_NE(b, nullptr) << describe(o);
-  EXPECT_EQ((*b)["series"], "heap_bytes");
-  EXPECT_EQ((*b)["verdict"], "pass") << describe(o);
-}
-
 TEST_F(NativeHeapE2E, HealthyChurnPassesOnHeap) {
   const Outcome& o = outcome("healthy");
-  expect_heap_pass(o, "heap=1MiB/h");
-  for (const auto& c : o.summary.value("culprits", json::array()))  // churn is not growth
-    EXPECT_NE(c.value("kind", ""), "native_heap") << describe(o);
+  EXPECT_EQ(heap_verdict(o, 0, "heap=1MiB/h"), "pass") << describe(o);
+  expect_no_native_culprit(o);
   bool has_allocs = false;
   for (const auto& s : o.summary["series"]) has_allocs = has_allocs || s["name"] == "heap_allocs";
   EXPECT_TRUE(has_allocs);
@@ -185,13 +190,8 @@ TEST_F(NativeHeapE2E, AFragmentingAllocationPatternPassesOnHeapWhileRssHoldsSeve
   // always resolve 10 MiB/h: pass, or inconclusive (which passes by
   // default, without --strict); 2 of 3 were inconclusive with three such
   // soaks in parallel.
-  ASSERT_EQ(o.cmd.exit_code, 0) << describe(o);
-  const json* b = budget_of(o.summary, "heap=10MiB/h");
-  ASSERT_NE(b, nullptr) << describe(o);
-  EXPECT_EQ((*b)["series"], "heap_bytes");
-  EXPECT_THAT((*b)["verdict"].get<std::string>(), ::testing::AnyOf("pass", "inconclusive")) << describe(o);
-  for (const auto& c : o.summary.value("culprits", json::array()))  // a bounded cache is not growth
-    EXPECT_NE(c.value("kind", ""), "native_heap") << describe(o);
+  EXPECT_THAT(heap_verdict(o, 0, "heap=10MiB/h"), ::testing::AnyOf("pass", "inconclusive")) << describe(o);
+  expect_no_native_culprit(o);
   // What RSS shows instead: glibc holds the pages the scattered cache
   // entries pin, several times the live heap (about 2.2-3.5 MiB live,
   // 11-51 MiB of RSS in development runs).
