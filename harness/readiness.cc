@@ -28,6 +28,11 @@ bool ReadinessCheck::poll(Duration timeout) {
       auto r = http_get(*http_, timeout, settings_);
       if (!r && is_certificate_error(r.error())) refused_ = r.message();
       if (r && r->status >= 200 && r->status < 300) return true;
+      // The last poll before the ready timeout gets what time is left, maybe
+      // a fraction of a millisecond: its "timed out" says nothing about the
+      // service and must not replace the reason an earlier attempt gave
+      // ("HTTP 401").
+      if (!r && timeout < kShortAttempt && !last_failure_.empty()) return false;
       last_failure_ = r ? "HTTP " + std::to_string(r->status) : r.message();
       return false;
     }

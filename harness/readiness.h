@@ -39,8 +39,10 @@ class ReadinessCheck {
   std::optional<std::string> refused() const { return refused_; }
   /// Why the last http(s):// check did not pass ("HTTP 401", or the error
   /// naming the URL), for the not-ready message; empty before any or for
-  /// tcp:/log: checks.
+  /// tcp:/log: checks. An attempt given less than kShortAttempt (the last
+  /// one before the ready timeout) that fails keeps an earlier reason.
   const std::string& last_failure() const { return last_failure_; }
+  static constexpr Duration kShortAttempt = std::chrono::milliseconds(100);
 
  private:
   std::optional<ReadySpec> spec_;
