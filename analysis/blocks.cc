@@ -40,7 +40,7 @@ double reduce(std::vector<double>& vals, Signal signal) {
 }  // namespace
 
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
-                   double block_s, Signal signal) {
+                   double block_s, Signal signal, const std::vector<size_t>* known_resets) {
   Blocks b;
   b.block_s = block_s;
   const size_t n = std::min(t.size(), v.size());
@@ -54,7 +54,7 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   // cycle holds a piece of a ramp). The partial cycle before the first reset
   // has no trough and is left out.
   const bool snapped = signal == Signal::kMin && [&] {
-    std::vector<size_t> resets = find_resets(t.first(n), v.first(n), t_start);
+    const std::vector<size_t> resets = known_resets ? *known_resets : find_resets(t.first(n), v.first(n), t_start);
     if (resets.size() < kMinResets) return false;
     size_t start = resets.front();
     for (size_t r : resets) {

@@ -53,8 +53,10 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
 /// the blocks after it until it holds that many (the minimum of fewer
 /// samples sits higher and would bias the slope); a short remainder at the
 /// end joins the last block. No reading is dropped.
+/// `resets`: find_resets(t, v, t_start) when the caller has it already
+/// (it costs two medians over every difference); null computes it.
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
-                   double block_s, Signal signal);
+                   double block_s, Signal signal, const std::vector<size_t>* resets = nullptr);
 
 /// Readings at or after `t_start` as they are, one "block" each (block_s 0):
 /// for signals that are floors already (the live heap after each GC).

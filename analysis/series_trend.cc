@@ -82,7 +82,12 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
 
   // Post-warm-up blocks; lengthen blocks while their residuals stay
   // correlated (a cycle longer than the block, DETECTION.md 2.2).
-  Blocks post = blocks_from(r.warmup_end_s);
+  // The resets after warm-up, found once: the post-warm-up blocks at every
+  // length below are cut at them, and the tails rule counts them.
+  const std::vector<size_t> post_resets =
+      !gc_live && r.signal == Signal::kMin ? find_resets(s.t, s.v, r.warmup_end_s) : std::vector<size_t>{};
+  Blocks post = gc_live ? blocks_from(r.warmup_end_s)
+                        : make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal, &post_resets);
   // A memory floor with a few resets of a cycle (1 to kMinResets - 1 after
   // warm-up) holds cycles too long to read their troughs: a tail window may
   // then be one long ramp, so only the whole window, ramps and drops
@@ -90,7 +95,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // start at troughs (make_blocks). Counts have no GC or allocator cycle.
   bool tails = true;
   if (!gc_live && r.signal == Signal::kMin && kind == SeriesKind::kBytes) {
-    const size_t resets = find_resets(s.t, s.v, r.warmup_end_s).size();
+    const size_t resets = post_resets.size();
     tails = resets == 0 || resets >= kMinResets;
     if (!tails) r.unresolved_resets = resets;
   }
@@ -99,7 +104,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // window.
   for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence, tails) > 0.5; ++i) {
     block_s *= 2;
-    post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal);
+    post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal, &post_resets);
   }
   r.post = post;
   r.post_end_s = std::max(o.end_s, post.t.empty() ? o.end_s : post.t.back());
