@@ -5,6 +5,7 @@
 
 #include "analysis/blocks.h"
 #include "analysis/early.h"
+#include "analysis/theil_sen.h"
 #include "common/series.h"
 
 namespace soak {
@@ -58,13 +59,32 @@ bool early_stop_allowed(const SeriesData& s, double warmup_end_s, double now_s, 
   return true;
 }
 
+bool growth_slowing(std::span<const double> t, std::span<const double> v, std::string* why) {
+  const size_t n = std::min(t.size(), v.size());
+  if (n < 6) return false;
+  const double mid = (t[0] + t[n - 1]) / 2;
+  const size_t cut = static_cast<size_t>(std::upper_bound(t.begin(), t.begin() + n, mid) - t.begin());
+  if (cut < 3 || n - cut < 3) return false;
+  const double early = analysis::theil_sen(t.subspan(0, cut), v.subspan(0, cut)).slope;
+  const double late = analysis::theil_sen(t.subspan(cut, n - cut), v.subspan(cut, n - cut)).slope;
+  if (!(early > 0) || !(late < kSlowingShare * early)) return false;
+  if (why) *why = "growth slowing (the later half rises at " + std::to_string(static_cast<int>(std::round(100 * late / early))) +
+                  " % of the earlier half's rate)";
+  return true;
+}
+
 bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResult& b, double now_s, std::string* why) {
   const SeriesData* s = data.find(b.series);
   if (!s) return true;
   double warmup_end = j.warmup_s.value_or(0);
+  const Trend* trend = nullptr;
   for (const auto& ss : j.series)
-    if (ss.name == b.series && ss.trend) warmup_end = ss.trend->warmup_end_s;
-  return early_stop_allowed(*s, warmup_end, now_s, why);
+    if (ss.name == b.series && ss.trend) {
+      warmup_end = ss.trend->warmup_end_s;
+      trend = &*ss.trend;
+    }
+  if (!early_stop_allowed(*s, warmup_end, now_s, why)) return false;
+  return !(trend && growth_slowing(trend->block_t, trend->block_v, why));
 }
 
 double final_look_confidence(const RunData& data, double confidence) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 
 #include "analysis/summarize.h"
@@ -63,8 +64,22 @@ inline constexpr double kMinEarlyStopSpanS = 900;
 /// judgement decides. `why` (optional) says why not.
 bool early_stop_allowed(const SeriesData& s, double warmup_end_s, double now_s, std::string* why = nullptr);
 
+/// An early look also holds while the growth is slowing down: the slope
+/// (Theil-Sen) of the later half of the post-warm-up points (by time) below
+/// this share of the earlier half's. A cache filling up, or a warm-up that
+/// outlasts its floor, is still rising at an early look and may be flat by
+/// the end of the run; the final judgement decides (detector_bench's `cache`
+/// shape). A steady leak's halves agree, so the look still stops it.
+inline constexpr double kSlowingShare = 0.5;
+
+/// Whether the points (t, v) after warm-up rise ever more slowly: both halves
+/// hold >= 3 points, the earlier half rises, and the later half's slope is
+/// below kSlowingShare of it. `why` (optional) says by how much.
+bool growth_slowing(std::span<const double> t, std::span<const double> v, std::string* why = nullptr);
+
 /// early_stop_allowed for the series of slope budget `b` failed by
-/// judgement `j` of `data` (its warm-up end from the series' trend) at `now_s`.
+/// judgement `j` of `data` (its warm-up end from the series' trend) at `now_s`,
+/// and not growth_slowing over the trend's post-warm-up points.
 bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResult& b, double now_s,
                       std::string* why = nullptr);
 

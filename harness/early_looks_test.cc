@@ -136,5 +136,25 @@ TEST(EarlyLooksTest, ASawtoothStopsARunOnlyOnceItsTroughsCanBeRead) {
   EXPECT_TRUE(early_stop_allowed(series("rss_bytes", 100, 2900, saw), 100, 2900));
 }
 
+TEST(EarlyLooksTest, AGrowthThatIsSlowingDownNeverStopsARun) {
+  // A cache filling up: 100 MiB approached with a 10-minute time constant.
+  // Twenty minutes after warm-up it still rises (a fail at this look), but
+  // the later half rises at about a third of the earlier half's rate: it may be flat
+  // by the end, so the look holds.
+  std::vector<double> t, cache, leak;
+  for (double s = 600; s <= 1800; s += 30) {
+    t.push_back(s);
+    cache.push_back(100.0 * (1 - std::exp(-s / 600)));
+    leak.push_back(2.0 * s);
+  }
+  std::string why;
+  EXPECT_TRUE(growth_slowing(t, cache, &why));
+  EXPECT_EQ(why, "growth slowing (the later half rises at 36 % of the earlier half's rate)");
+  // A steady leak's halves rise alike: the look stops it.
+  EXPECT_FALSE(growth_slowing(t, leak));
+  // Too few points to split (fewer than 3 per half): no opinion.
+  EXPECT_FALSE(growth_slowing(std::span<const double>(t).first(5), std::span<const double>(cache).first(5)));
+}
+
 }  // namespace
 }  // namespace soak
