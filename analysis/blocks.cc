@@ -153,14 +153,19 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
   for (double& x : tmp) x = std::fabs(x - md);
   const double s = 1.4826 * median(tmp);
   if (!(s > 0)) return out;  // quantised series (counts): no noise scale to judge a drop by
-  size_t rises = 0;
+  size_t rises = 0, near = 0;
   for (size_t k = 0; k < d.size(); ++k) {
     if (d[k] < md - kResetSigmas * s) out.push_back(at[k]);
+    else if (d[k] < md - kNearResetSigmas * s) ++near;
     if (d[k] > md + kResetSigmas * s) ++rises;
   }
   // A sawtooth ramps up between its resets. Jumps up about as common as the
   // drops are bursts or steps, flat between: time blocks serve those.
   if (2 * rises >= out.size()) out.clear();
+  // Drops just under the threshold as common as those over it: a cycle
+  // whose drops straddle the threshold (or heavy-tailed noise), not one
+  // resolved from the noise.
+  if (static_cast<double>(near) > 0.5 * static_cast<double>(out.size()) + 1e-4 * static_cast<double>(d.size())) out.clear();
   return out;
 }
 

@@ -37,10 +37,19 @@ inline constexpr double kResetSigmas = 8;
 /// many after t_start.
 inline constexpr size_t kMinResets = 4;
 
+/// A drop of more than this many robust SDs but no more than kResetSigmas is
+/// a near-reset: rare in noise (Gaussian: 3e-5 per difference), common when
+/// a sawtooth's drops straddle the reset threshold.
+inline constexpr double kNearResetSigmas = 4;
+
 /// Indices i (t[i] >= t_start) where v[i] - v[i-1] is a reset (kResetSigmas).
-/// Empty for a series whose differences have no spread (quantised counts),
-/// and when jumps up (beyond the same threshold) number at least half the
-/// drops: bursts and steps, flat between, are no sawtooth.
+/// Empty for a series whose differences have no spread (quantised counts);
+/// when jumps up (beyond the same threshold) number at least half the
+/// drops: bursts and steps, flat between, are no sawtooth; and when
+/// near-resets (kNearResetSigmas) outnumber half the resets (plus 1 in 10,000
+/// differences for the noise's own tail): the cycle's drops straddle the
+/// threshold, so the resets found are a noisy subset of them, and blocks cut
+/// there would be few and uneven.
 std::vector<size_t> find_resets(std::span<const double> t, std::span<const double> v, double t_start);
 
 /// Aggregates samples with t >= t_start into consecutive blocks of

@@ -65,6 +65,28 @@ TEST(Blocks, BurstsAreNoSawtooth) {
   EXPECT_TRUE(find_resets(t, fds, 0).empty());
 }
 
+TEST(Blocks, ASawtoothWhoseDropsStraddleTheThresholdIsNotCutAtThem) {
+  // White noise of SD 1 (differences: SD 1.41) under a 60 s sawtooth whose
+  // drops alternate between 8.5 (6 SDs of the differences: a near-reset)
+  // and 17 (12 SDs: a reset). The resets found would be every other cycle's
+  // and the blocks few and uneven: no resets, time blocks.
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> t, straddling, clean;
+  for (int i = 0; i < 3600; ++i) {
+    const int cycle = i / 60, phase = i % 60;
+    const double amp = cycle % 2 ? 17 : 8.5;
+    const double noise = z(rng);
+    t.push_back(i);
+    straddling.push_back(1000 + amp * phase / 59.0 + noise);
+    clean.push_back(1000 + 17 * phase / 59.0 + noise);
+  }
+  EXPECT_TRUE(find_resets(t, straddling, 0).empty());
+  EXPECT_FALSE(make_blocks(t, straddling, 0, 30, Signal::kMin).snapped);
+  // The same noise under drops of 17 every cycle: each is a reset.
+  EXPECT_EQ(find_resets(t, clean, 0).size(), 59u);
+}
+
 TEST(Blocks, ShortLastBlockIsDropped) {
   std::vector<double> t, v;
   for (int i = 0; i < 65; ++i) {
