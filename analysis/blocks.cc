@@ -139,25 +139,31 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
 std::vector<size_t> find_resets(std::span<const double> t, std::span<const double> v, double t_start) {
   const size_t n = std::min(t.size(), v.size());
   size_t i0 = static_cast<size_t>(std::lower_bound(t.begin(), t.begin() + static_cast<long>(n), t_start) - t.begin());
-  std::vector<double> d;
-  std::vector<size_t> at;
-  for (size_t i = i0 + 1; i < n; ++i) {
-    if (!std::isfinite(v[i]) || !std::isfinite(v[i - 1])) continue;
-    d.push_back(v[i] - v[i - 1]);
-    at.push_back(i);
-  }
+  auto finite_diff = [&](size_t i) { return std::isfinite(v[i]) && std::isfinite(v[i - 1]); };
+  // The noise scale (median and MAD of the differences) from at most
+  // kResetScaleSample differences, every k-th: two medians over the
+  // differences of a 10-million-sample series cost a second; a systematic
+  // sample of 100,000 pins the MAD to about 0.3 %.
+  size_t total = 0;
+  for (size_t i = i0 + 1; i < n; ++i) total += finite_diff(i);
   std::vector<size_t> out;
-  if (d.size() < 8) return out;
-  std::vector<double> tmp = d;
-  const double md = median(tmp);
-  for (double& x : tmp) x = std::fabs(x - md);
-  const double s = 1.4826 * median(tmp);
+  if (total < 8) return out;
+  const size_t stride = (total + kResetScaleSample - 1) / kResetScaleSample;
+  std::vector<double> d;
+  d.reserve(total / stride + 1);
+  for (size_t i = i0 + 1, k = 0; i < n; ++i)
+    if (finite_diff(i) && k++ % stride == 0) d.push_back(v[i] - v[i - 1]);
+  const double md = median(d);
+  for (double& x : d) x = std::fabs(x - md);
+  const double s = 1.4826 * median(d);
   if (!(s > 0)) return out;  // quantised series (counts): no noise scale to judge a drop by
   size_t rises = 0, near = 0;
-  for (size_t k = 0; k < d.size(); ++k) {
-    if (d[k] < md - kResetSigmas * s) out.push_back(at[k]);
-    else if (d[k] < md - kNearResetSigmas * s) ++near;
-    if (d[k] > md + kResetSigmas * s) ++rises;
+  for (size_t i = i0 + 1; i < n; ++i) {
+    if (!finite_diff(i)) continue;
+    const double di = v[i] - v[i - 1];
+    if (di < md - kResetSigmas * s) out.push_back(i);
+    else if (di < md - kNearResetSigmas * s) ++near;
+    if (di > md + kResetSigmas * s) ++rises;
   }
   // A sawtooth ramps up between its resets. Jumps up about as common as the
   // drops are bursts or steps, flat between: time blocks serve those.
@@ -165,7 +171,7 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
   // Drops just under the threshold as common as those over it: a cycle
   // whose drops straddle the threshold (or heavy-tailed noise), not one
   // resolved from the noise.
-  if (static_cast<double>(near) > 0.5 * static_cast<double>(out.size()) + 1e-4 * static_cast<double>(d.size())) out.clear();
+  if (static_cast<double>(near) > 0.5 * static_cast<double>(out.size()) + 1e-4 * static_cast<double>(total)) out.clear();
   return out;
 }
 

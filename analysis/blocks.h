@@ -42,6 +42,10 @@ inline constexpr size_t kMinResets = 4;
 /// a sawtooth's drops straddle the reset threshold.
 inline constexpr double kNearResetSigmas = 4;
 
+/// find_resets estimates the noise scale from at most this many differences
+/// (every k-th): a series of 10 million samples holds its cost to one pass.
+inline constexpr size_t kResetScaleSample = 100'000;
+
 /// Indices i (t[i] >= t_start) where v[i] - v[i-1] is a reset (kResetSigmas).
 /// Empty for a series whose differences have no spread (quantised counts);
 /// when jumps up (beyond the same threshold) number at least half the

@@ -87,6 +87,22 @@ TEST(Blocks, ASawtoothWhoseDropsStraddleTheThresholdIsNotCutAtThem) {
   EXPECT_EQ(find_resets(t, clean, 0).size(), 59u);
 }
 
+TEST(Blocks, ALongSeriesFindsItsResetsFromASampleOfItsDifferences) {
+  // A million samples, a 50-unit sawtooth of 200 samples over noise of SD 1:
+  // the noise scale comes from every 10th difference; every reset is found.
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> t, v;
+  for (int i = 0; i < 1'000'000; ++i) {
+    t.push_back(0.01 * i);
+    v.push_back(1000 + 50.0 * (i % 200) / 199.0 + z(rng));
+  }
+  std::vector<size_t> resets = find_resets(t, v, 0);
+  ASSERT_EQ(resets.size(), 4999u);
+  EXPECT_EQ(resets.front(), 200u);
+  EXPECT_EQ(resets.back(), 999'800u);
+}
+
 TEST(Blocks, ShortLastBlockIsDropped) {
   std::vector<double> t, v;
   for (int i = 0; i < 65; ++i) {
