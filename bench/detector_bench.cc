@@ -76,6 +76,8 @@ int main(int argc, char** argv) {
   int healthy_inc_imprecise = 0;  // inconclusive healthy cases whose run could not even detect 3x the budget
   std::map<std::string, Tally> healthy_by_shape, healthy6_by_shape, strong_by_shape;
   std::map<double, Tally> by_phi_healthy;
+  std::map<double, Tally> by_duration_healthy;  // healthy cases by run length
+  std::map<double, int> by_duration_imprecise;  // ... of them inconclusive with MDS > 3B
   // A run with 6 slope budgets and nothing failing judges each at alpha / 6
   // (Holm's first step): its family-wise false-alarm rate is
   // 1 - (1 - p6)^6 <= 6 p6, with p6 the rate of one healthy series at alpha / 6.
@@ -113,6 +115,8 @@ int main(int argc, char** argv) {
       if (b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget)) ++healthy_inc_imprecise;
       healthy_by_shape[c.shape].add(b);
       by_phi_healthy[c.params.phi].add(b);
+      by_duration_healthy[c.params.duration_s].add(b);
+      if (b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget)) ++by_duration_imprecise[c.params.duration_s];
       AnalysisOptions o6;
       o6.confidence = 1 - (1 - conf) / kFamily;
       Judgement j6 = judge_run(d, {budget}, o6);
@@ -215,6 +219,11 @@ int main(int argc, char** argv) {
   std::printf("Inconclusive on healthy cases: %.1f%% (%d / %d); of them %d (%.1f%% of all healthy) in runs that "
               "could not detect even 3x the budget (MDS > 3B)\n",
               pct(healthy.inc, healthy.n), healthy.inc, healthy.n, healthy_inc_imprecise, pct(healthy_inc_imprecise, healthy.n));
+  std::printf("\nHealthy cases by run length (noise phi 0-0.99 between samples, SD 0.01-1 MiB; budget 2 MiB/h)\n"
+              "| run | n | pass %% | inconclusive %% | inconclusive with MDS > 3B %% |\n|---|---|---|---|---|\n");
+  for (auto& [dur, t] : by_duration_healthy)
+    std::printf("| %.0f min | %d | %.1f | %.1f | %.1f |\n", dur / 60, t.n, pct(t.pass, t.n), pct(t.inc, t.n),
+                pct(by_duration_imprecise[dur], t.n));
 
   // Fail-fast as `soak run --fail-fast` runs it (harness/early_looks): no
   // look before warm-up (auto: 10 % of the run), one look every
