@@ -291,7 +291,7 @@ TEST(HttpLoadEngine, StopIsPromptWhileRequestsHang) {
   HttpSlowServer server;
   HttpLoadEngine engine(config_of({{"url", server.url("/slow?ms=60000")}, {"rate", 100}}));
   ASSERT_TRUE(engine.start().ok());
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(testing::wait_until([&] { return engine.counters().scheduled > 0; }, 30));
   engine.stop();
   engine.stop();  // idempotent
   EXPECT_GT(engine.counters().scheduled, 0u);

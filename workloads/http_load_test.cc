@@ -105,10 +105,22 @@ TEST(HttpWorkload, ReadingsSummaryAndLogAgainstTheNativeExample) {
   WorkloadContext ctx;
   ctx.log_path = dir / "workload.log";
   ASSERT_TRUE(w->start(ctx).ok());
-  std::this_thread::sleep_for(500ms);
-  auto first = source->take_readings();
-  std::this_thread::sleep_for(500ms);
-  auto second = source->take_readings();
+  // On conditions with a deadline: some requests done, then more, with a
+  // latency figure for the interval since the previous reading.
+  std::vector<Reading> first, second;
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        first = source->take_readings();
+        return find(first, "requests").value_or(0) > 0;
+      },
+      30));
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        second = source->take_readings();
+        return find(second, "requests").value_or(0) > *find(first, "requests") &&
+               find(second, "latency_p99_ms").has_value();
+      },
+      30));
   w->stop();
   w->stop();
   ASSERT_TRUE(find(first, "requests") && find(second, "requests"));
@@ -140,8 +152,13 @@ TEST(HttpWorkload, NoResponsesMeansNoLatencyReadingAndErrorsByKind) {
   ASSERT_TRUE(w);
   auto* source = dynamic_cast<ReadingSource*>(w.get());
   ASSERT_TRUE(w->start({}).ok());
-  std::this_thread::sleep_for(300ms);
-  auto readings = source->take_readings();
+  std::vector<Reading> readings;  // until a connect error was counted (deadline 30 s)
+  ASSERT_TRUE(testing::wait_until(
+      [&] {
+        readings = source->take_readings();
+        return find(readings, "errors").value_or(0) > 0;
+      },
+      30));
   w->stop();
   EXPECT_EQ(*find(readings, "requests"), 0);
   EXPECT_GT(*find(readings, "errors"), 0);
