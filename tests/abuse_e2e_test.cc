@@ -41,6 +41,10 @@ TEST(AbuseE2ETest, AFullDiskEndsTheRunWithExit5NamingTheFile) {
   EXPECT_THAT(r.err, HasSubstr((out / "sut.log").string() + ": write failed: File too large"));
   auto summary = nlohmann::json::parse(testing::read_file(out / "summary.json"));
   EXPECT_EQ(summary["exit_code"], 5);
+  // The run ended on the write error, after stopping the SUT.
+  std::string events = testing::read_file(out / "events.jsonl");
+  EXPECT_THAT(events, HasSubstr("\"event\":\"sut_stopped\""));
+  EXPECT_THAT(events, HasSubstr("\"reason\":\"write_error\""));
   auto check = testing::run_command({testing::soak_binary().string(), "check", out.string()}, 60);
   EXPECT_NE(check.exit_code, 2) << check.out << check.err;  // loads
 }
