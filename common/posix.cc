@@ -1,6 +1,8 @@
 #include "common/posix.h"
 
 #include <cerrno>
+#include <fcntl.h>
+#include <system_error>
 #include <csignal>
 #include <cstring>
 #include <sys/prctl.h>
@@ -30,6 +32,37 @@ int prepare_child_after_fork(pid_t parent, bool death_signal) {
   ::sigaction(SIGTERM, &dfl, nullptr);
   ::sigaction(SIGXFSZ, &dfl, nullptr);
   return 0;
+}
+
+Status write_file_atomic(const std::filesystem::path& path, const std::string& text) {
+  // Temp file, fsync, rename: a reader sees the old file or the whole new
+  // one, also after a crash or power loss.
+  std::filesystem::path tmp = path;
+  tmp += ".tmp";
+  {
+    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    if (!f) return make_error(path.string() + ": cannot create: " + std::strerror(errno));
+    size_t done = 0;
+    while (done < text.size()) {
+      ssize_t n = ::write(f.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    if (done < text.size() || ::fsync(f.get()) != 0) {
+      std::string why = std::strerror(errno);
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return make_error(path.string() + ": write failed: " + why);
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    return make_error(path.string() + ": cannot replace: " + ec.message());
+  }
+  return Status::Ok();
 }
 
 }  // namespace soak

@@ -1,9 +1,14 @@
 // Small POSIX helpers shared by the modules that start processes or read
-// files and sockets: an fd that closes itself, and the child-side set-up
-// between fork and exec.
+// and write files and sockets: an fd that closes itself, the child-side
+// set-up between fork and exec, and the one way to replace a file whole.
 #pragma once
 
 #include <sys/types.h>
+
+#include <filesystem>
+#include <string>
+
+#include "common/result.h"
 
 namespace soak {
 
@@ -46,5 +51,12 @@ class Fd {
 /// deliver the death signal, so the child exits with 126.
 /// Returns 0, or the errno of the failing call.
 int prepare_child_after_fork(pid_t parent, bool death_signal = true);
+
+/// Writes `text` to `path` through a temporary file (`path`.tmp), fsync and a
+/// rename, so a reader (or a killed run) sees the old file or the whole new
+/// one, also after a crash or power loss. Every write is checked; the error
+/// names the file and the reason ("…/summary.json: write failed: No space
+/// left on device"). The run directory, reports and profiles all use it.
+Status write_file_atomic(const std::filesystem::path& path, const std::string& text);
 
 }  // namespace soak

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <map>
 
+#include "common/posix.h"
+
 namespace soak {
 
 namespace fs = std::filesystem;
@@ -49,16 +51,7 @@ Result<std::unique_ptr<RunDir>> RunDir::create(const fs::path& dir, bool force, 
 Status RunDir::write_run_json(const nlohmann::json& run) {
   std::lock_guard lock(mu_);
   data_.run = run;
-  fs::path tmp = dir_ / "run.json.tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "we");
-  if (!f) return make_error(tmp.string() + ": cannot write: " + std::strerror(errno));
-  std::string text = run.dump(2) + "\n";
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok = (std::fclose(f) == 0) && ok;
-  std::error_code ec;
-  if (ok) fs::rename(tmp, dir_ / "run.json", ec);
-  if (!ok || ec) return make_error((dir_ / "run.json").string() + ": cannot write");
-  return Status::Ok();
+  return write_file_atomic(dir_ / "run.json", run.dump(2) + "\n");
 }
 
 void RunDir::set_launch_time(TimePoint t0) {

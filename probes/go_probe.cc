@@ -1,9 +1,9 @@
 #include "probes/go_probe.h"
 
 #include <algorithm>
-#include <fstream>
 #include <system_error>
 
+#include "common/posix.h"
 #include "probes/expvar.h"
 #include "probes/pprof.h"
 
@@ -27,21 +27,6 @@ void add_memstats(const std::map<std::string, double>& ms, std::vector<Reading>&
   if (auto it = ms.find("NumGC"); it != ms.end()) out.push_back({"go_gc_cycles", it->second, {}});
   for (auto [field, series] : kExtraMemStats)
     if (auto it = ms.find(field); it != ms.end()) out.push_back({series, it->second, {}});
-}
-
-Status write_atomically(const std::filesystem::path& file, const std::string& text) {
-  auto tmp = file;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return make_error(file.string() + ": cannot write");
-    f << text;
-    if (!f.flush()) return make_error(file.string() + ": write failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, file, ec);
-  if (ec) return make_error(file.string() + ": " + ec.message());
-  return Status::Ok();
 }
 
 }  // namespace
@@ -151,7 +136,7 @@ Status GoProbe::capture(const std::filesystem::path& dir, std::string_view label
     if (!r) return make_error("go: capture " + std::string(kind) + " profile: " + r.message());
     if (r->status != 200)
       return make_error("go: capture " + std::string(kind) + " profile: HTTP " + std::to_string(r->status));
-    SOAK_TRY(write_atomically(dir / (std::string(label) + "-" + kind + ".txt"), r->body));
+    SOAK_TRY(write_file_atomic(dir / (std::string(label) + "-" + kind + ".txt"), r->body));
   }
   return Status::Ok();
 }

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "common/posix.h"
 #include "common/units.h"
 
 namespace soak {
@@ -269,25 +270,16 @@ Status write_heap_profile(const std::vector<fs::path>& raw_dumps, const fs::path
   std::vector<const NativeSite*> sites;
   for (const auto& [k, s] : merged) sites.push_back(&s);
   std::sort(sites.begin(), sites.end(), [](const NativeSite* a, const NativeSite* b) { return a->bytes > b->bytes; });
-  fs::path tmp = out;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return make_error(fmt::format("{}: cannot write it", tmp.string()));
-    f << "# soak native heap profile v1: live sampled allocation sites, summed over the SUT's processes\n"
-      << "# site ESTIMATED_BYTES SAMPLES, then its frames innermost first: function, file, line, module\n"
-      << "sample_interval " << static_cast<uint64_t>(interval) << "\nprocesses " << processes << "\n";
-    for (const NativeSite* s : sites) {
-      f << "site " << static_cast<uint64_t>(s->bytes + 0.5) << " " << s->samples << "\n";
-      for (const auto& fr : s->frames)
-        f << "frame " << fr.function << "\t" << fr.file << "\t" << fr.line << "\t" << fr.module << "\n";
-    }
-    f.flush();
-    if (!f) return make_error(fmt::format("{}: write failed", tmp.string()));
+  std::ostringstream f;
+  f << "# soak native heap profile v1: live sampled allocation sites, summed over the SUT's processes\n"
+    << "# site ESTIMATED_BYTES SAMPLES, then its frames innermost first: function, file, line, module\n"
+    << "sample_interval " << static_cast<uint64_t>(interval) << "\nprocesses " << processes << "\n";
+  for (const NativeSite* s : sites) {
+    f << "site " << static_cast<uint64_t>(s->bytes + 0.5) << " " << s->samples << "\n";
+    for (const auto& fr : s->frames)
+      f << "frame " << fr.function << "\t" << fr.file << "\t" << fr.line << "\t" << fr.module << "\n";
   }
-  std::error_code ec;
-  fs::rename(tmp, out, ec);
-  if (ec) return make_error(fmt::format("{}: {}", out.string(), ec.message()));
+  SOAK_TRY(write_file_atomic(out, f.str()));
   return Status::Ok();
 }
 

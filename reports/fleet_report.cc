@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/posix.h"
 #include "common/series.h"
 #include "common/units.h"
 #include "reports/downsample.h"

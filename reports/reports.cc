@@ -82,37 +82,6 @@ bool sut_log_capped(const RunData& data) {
 
 }  // namespace
 
-Status write_file_atomic(const fs::path& path, const std::string& text) {
-  // Temp file, fsync, rename: a reader sees the old file or the whole new
-  // one, also after a crash or power loss.
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    Fd f(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
-    if (!f) return make_error(fmt::format("{}: cannot create: {}", path.string(), std::strerror(errno)));
-    size_t done = 0;
-    while (done < text.size()) {
-      ssize_t n = ::write(f.get(), text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      done += static_cast<size_t>(n);
-    }
-    if (done < text.size() || ::fsync(f.get()) != 0) {
-      std::string why = std::strerror(errno);
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return make_error(fmt::format("{}: write failed: {}", path.string(), why));
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return make_error(fmt::format("{}: cannot replace: {}", path.string(), ec.message()));
-  }
-  return Status::Ok();
-}
-
 Status check_report_outputs(const fs::path& dir) {
   std::error_code ec;
   if (!fs::is_directory(dir, ec))

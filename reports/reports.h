@@ -35,11 +35,6 @@ ReportOptions report_options_from_env();
 /// written. The error names the file and the reason.
 Status check_report_outputs(const std::filesystem::path& dir);
 
-/// Writes `text` to `path` through a temporary file and a rename, so a
-/// reader (or a killed run) never sees half a report. The error names the
-/// file and the reason.
-Status write_file_atomic(const std::filesystem::path& path, const std::string& text);
-
 /// Writes summary.json (first, before any plotting), then every report.
 /// Plotting problems never fail this: they come back as warnings and the
 /// HTML says why it has no plots.
