@@ -21,6 +21,7 @@
 #include "analysis/summarize.h"
 #include "common/exit_codes.h"
 #include "common/log_capture.h"
+#include "common/posix.h"
 #include "harness/commands.h"
 #include "harness/early_looks.h"
 #include "harness/launcher.h"
@@ -179,7 +180,7 @@ class Run {
   /// The first failed write of the run directory or sut.log (a full disk).
   std::optional<std::string> write_failure() const;
   void stop_survivors();
-  enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted, kRefused };
+  enum class ReadyResult { kReady, kTimeout, kExited, kInterrupted, kRefused, kWriteError };
   ReadyResult wait_ready();
   void capture_profiles(const std::string& label);
   void maybe_fail_fast(double since_ready_s);
@@ -270,6 +271,7 @@ Run::ReadyResult Run::wait_ready() {
   auto deadline = clock_.now() + config_.ready_timeout;
   while (true) {
     if (signals_->received()) return ReadyResult::kInterrupted;
+    if (write_failure()) return ReadyResult::kWriteError;  // a full disk before ready
     if (child_ && child_->exit_status()) return ReadyResult::kExited;
     auto left = deadline - clock_.now();
     if (left <= Duration::zero()) return ReadyResult::kTimeout;
@@ -602,6 +604,13 @@ bool Run::become_ready() {
                    (dir_->path() / "sut.log").c_str(), log_tail_text().c_str());
       return false;
     }
+    case ReadyResult::kWriteError: {
+      std::string err = *write_failure();
+      std::fprintf(stderr, "soak: %s; stopping the run\n", err.c_str());
+      outcome_.internal_error = err;
+      end_reason_ = "write_error";
+      return false;
+    }
     case ReadyResult::kRefused:
     case ReadyResult::kTimeout: {
       std::string msg = ready_->refused() ? "the readiness check failed: " + *ready_->refused()
@@ -677,7 +686,13 @@ void Run::stop_all() {
     capture_profiles("end");
 
   for (auto& w : workloads_) {
+    const bool failed_before = w->failure().has_value();  // the run loop ended on it
     w->stop();
+    if (auto f = w->failure(); f && !failed_before && !outcome_.internal_error) {
+      // Failed while stopping: its log could not be written (a full disk).
+      std::fprintf(stderr, "soak: workload %s: %s\n", std::string(w->name()).c_str(), f->message.c_str());
+      outcome_.internal_error = "workload " + std::string(w->name()) + ": " + f->message;
+    }
     WorkloadSummary s = w->summary();
     workload_summaries_.push_back(s);
     if (ready_s_)
@@ -768,8 +783,19 @@ Summary Run::judge_and_report() {
 
   // write_reports writes summary.json first, then the rest.
   auto rep = write_reports(dir_->path(), summary, data, report_options_from_env());
-  if (!rep) std::fprintf(stderr, "soak: warning: reports: %s\n", rep.message().c_str());
-  else
+  if (!rep) {
+    // A report that cannot be written (a full disk) is a write error of the
+    // run: exit 5 naming the file, unless the run already ended on an
+    // interruption or a SUT failure (which say more). summary.json is
+    // rewritten to agree when it still can be.
+    std::fprintf(stderr, "soak: %s\n", rep.message().c_str());
+    summary.warnings.push_back("internal error: " + rep.message());
+    if (summary.status != RunStatus::kInterrupted && summary.status != RunStatus::kSutFailed) {
+      summary.status = RunStatus::kError;
+      summary.exit_code = exit_code::kInternal;
+    }
+    (void)write_file_atomic(dir_->path() / "summary.json", to_json(summary).dump(2) + "\n");
+  } else
     for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());
   if (history)
     if (auto st = finish_history(*history, summary); !st) std::fprintf(stderr, "soak: warning: %s\n", st.message().c_str());

@@ -15,6 +15,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::TempDir;
 
 std::vector<std::string> soak_run(const fs::path& out, std::vector<std::string> args) {
@@ -47,6 +48,36 @@ TEST(AbuseE2ETest, AFullDiskEndsTheRunWithExit5NamingTheFile) {
   EXPECT_THAT(events, HasSubstr("\"reason\":\"write_error\""));
   auto check = testing::run_command({testing::soak_binary().string(), "check", out.string()}, 60);
   EXPECT_NE(check.exit_code, 2) << check.out << check.err;  // loads
+}
+
+TEST(AbuseE2ETest, AFullDiskBeforeTheSutIsReadyEndsTheRunWithExit5) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  // The SUT floods sut.log past the 256 KiB limit while soak still waits
+  // for a line that never comes: the write error ends the wait at once.
+  auto argv = soak_run(out, {"--duration", "60s", "--ready", "log:^never$", "--ready-timeout", "120s", "--",
+                             "/usr/bin/yes", "soak-filler-line"});
+  auto r = testing::run_command({"/bin/sh", "-c", "ulimit -f 512; exec " + quote(argv)}, 120);
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr((out / "sut.log").string() + ": write failed: File too large"));
+  EXPECT_THAT(r.err, Not(HasSubstr("was not ready")));
+  auto summary = nlohmann::json::parse(testing::read_file(out / "summary.json"));
+  EXPECT_EQ(summary["exit_code"], 5);
+  EXPECT_THAT(testing::read_file(out / "events.jsonl"), HasSubstr("\"reason\":\"write_error\""));
+}
+
+TEST(AbuseE2ETest, AReportThatCannotBeWrittenEndsWithExit5NamingIt) {
+  TempDir tmp;
+  fs::path out = tmp / "out";
+  // 32 KiB per file: samples, events and summary.json fit, report.html does not.
+  auto argv = soak_run(out, {"--duration", "3s", "--", "/bin/sleep", "30"});
+  auto r = testing::run_command({"/bin/sh", "-c", "ulimit -f 64; exec " + quote(argv)}, 120);
+  EXPECT_EQ(r.exit_code, 5) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr((out / "report.html").string() + ": write failed: File too large"));
+  // summary.json agrees with the exit code, and names the file.
+  auto summary = nlohmann::json::parse(testing::read_file(out / "summary.json"));
+  EXPECT_EQ(summary["exit_code"], 5);
+  EXPECT_THAT(summary.dump(), HasSubstr("report.html: write failed"));
 }
 
 TEST(AbuseE2ETest, OneGibibyteWithoutANewlineKeepsSoakSmall) {

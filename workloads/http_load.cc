@@ -1,6 +1,8 @@
 #include "workloads/http_load.h"
 
 #include <filesystem>
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -42,7 +44,10 @@ class HttpWorkload final : public Workload, public ReadingSource {
     write_log();
   }
 
-  std::optional<Error> failure() const override { return engine_ ? engine_->failure() : std::nullopt; }
+  std::optional<Error> failure() const override {
+    if (auto f = engine_ ? engine_->failure() : std::nullopt) return f;
+    return log_error_;  // workload.log could not be written (a full disk)
+  }
 
   WorkloadSummary summary() const override {
     WorkloadSummary s;
@@ -85,10 +90,13 @@ class HttpWorkload final : public Workload, public ReadingSource {
 
  private:
   // A short account in workload.log, since the load itself prints nothing.
-  void write_log() const {
+  void write_log() {
     if (log_path_.empty()) return;
     std::ofstream out(log_path_, std::ios::app);
-    if (!out) return;
+    if (!out) {
+      log_error_ = make_error(log_path_.string() + ": cannot be written: " + std::strerror(errno));
+      return;
+    }
     auto s = summary();
     auto c = engine_->counters();
     out << fmt::format("http load {}: target {} req/s, {} connections\n", config_.url_text, config_.rate,
@@ -102,12 +110,15 @@ class HttpWorkload final : public Workload, public ReadingSource {
     if (s.p50_ms)
       out << fmt::format("latency from scheduled time: p50 {:.3f} ms, p99 {:.3f} ms, p99.9 {:.3f} ms, max {:.3f} ms\n",
                          *s.p50_ms, s.p99_ms.value_or(0), s.p999_ms.value_or(0), s.max_ms.value_or(0));
+    out.flush();
+    if (!out) log_error_ = make_error(log_path_.string() + ": write failed: " + std::strerror(errno));
   }
 
   HttpLoadConfig config_;
   std::filesystem::path log_path_;
   std::unique_ptr<HttpLoadEngine> engine_;
   bool stopped_ = false;
+  std::optional<Error> log_error_;
 };
 
 }  // namespace

@@ -180,13 +180,33 @@ TEST(HttpWorkload, SummaryCountsDeliberateChaosApartFromErrors) {
                  {"timeout", "10ms"}});
   ASSERT_TRUE(w);
   ASSERT_TRUE(w->start({}).ok());
-  std::this_thread::sleep_for(600ms);
+  // Until both kinds of chaos happened (deadline 30 s).
+  EXPECT_TRUE(testing::wait_until(
+      [&] {
+        auto now = w->summary();
+        return now.aborted > 0 && now.timed_out > 0;
+      },
+      30));
   w->stop();
   auto s = w->summary();
   EXPECT_GT(s.aborted, 0u);
   EXPECT_GT(s.timed_out, 0u);
   EXPECT_EQ(s.errors, 0u);
   EXPECT_TRUE(s.errors_by_kind.empty());
+}
+
+TEST(HttpWorkload, AWorkloadLogThatCannotBeWrittenIsAFailureNamingIt) {
+  testing::HttpSlowServer server;
+  auto w = make({{"url", server.url("/")}, {"rate", 50}});
+  ASSERT_TRUE(w);
+  testing::TempDir dir;
+  WorkloadContext ctx;
+  ctx.log_path = dir / "no-such-dir" / "workload.log";
+  ASSERT_TRUE(w->start(ctx).ok());
+  EXPECT_FALSE(w->failure().has_value());
+  w->stop();  // writes its account: the directory is missing
+  ASSERT_TRUE(w->failure().has_value());
+  EXPECT_EQ(w->failure()->message, ctx.log_path.string() + ": cannot be written: No such file or directory");
 }
 
 TEST(HttpWorkload, UnstartedWorkloadHasAnEmptySummary) {
