@@ -404,14 +404,14 @@ TEST(ProcTreeLive, CpuSecondsCountsBusyChild) {
   ProcReader r;
   ProcTree tree(r);
   double cpu = 0;
-  // Bounded poll: at least one tick of CPU shows within 10 s even on a
-  // loaded machine.
-  for (int i = 0; i < 1000 && cpu <= 0; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    auto s = tree.sample(child.pid(), ProcTree::Clock::now());
-    ASSERT_TRUE(s.ok()) << s.message();
-    cpu = s->cpu_seconds;
-  }
+  // Until at least one tick of CPU shows (deadline 30 s on a loaded machine).
+  EXPECT_TRUE(soak::testing::wait_until(
+      [&] {
+        auto s = tree.sample(child.pid(), ProcTree::Clock::now());
+        cpu = s.ok() ? s->cpu_seconds : 0;
+        return cpu > 0;
+      },
+      30));
   EXPECT_GT(cpu, 0);
 }
 
@@ -516,7 +516,8 @@ TEST(LeakyServer, CrashAfterExits42) {
 
 TEST(LeakyServer, NeverReadyNeverListens) {
   Child server(std::vector<std::string>{leaky_server(), "--port", "0", "--never-ready"});
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // Past the point where it would have started listening.
+  ASSERT_EQ(server.read_line(), "never ready: no port bound");
   ProcReader r;
   auto fds = r.fds(server.pid(), true);
   ASSERT_TRUE(fds.ok() && fds->has_value());
@@ -599,13 +600,14 @@ TEST(LeakyServer, BackgroundLeakGrowsWithoutLoad) {
   auto first = tree.sample(server.pid(), ProcTree::Clock::now());
   ASSERT_TRUE(first.ok()) << first.message();
   long grown = 0;
-  // Bounded wait for 20 more fds (0.1 s at the nominal rate; up to 10 s).
-  for (int i = 0; i < 1000 && grown < 20; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    auto s = tree.sample(server.pid(), ProcTree::Clock::now());
-    ASSERT_TRUE(s.ok()) << s.message();
-    grown = s->fds - first->fds;
-  }
+  // Until 20 more fds (0.1 s at the nominal rate; deadline 30 s).
+  EXPECT_TRUE(soak::testing::wait_until(
+      [&] {
+        auto s = tree.sample(server.pid(), ProcTree::Clock::now());
+        if (s.ok()) grown = s->fds - first->fds;
+        return grown >= 20;
+      },
+      30));
   EXPECT_GE(grown, 20);
 }
 

@@ -40,7 +40,7 @@ HttpLoadCounters run_all(HttpLoadEngine& engine, std::chrono::seconds bound) {
 // Waits until the server has seen the responses go out (the client may
 // count a completion a moment before the server's write handler runs).
 void wait_for_server(const HttpSlowServer& server, uint64_t responses) {
-  for (int i = 0; i < 400 && server.responses() < responses; ++i) std::this_thread::sleep_for(5ms);
+  (void)testing::wait_until([&] { return server.responses() >= responses; }, 30);
 }
 
 // The open model holds the rate: every request of a fixed window is sent
@@ -214,7 +214,7 @@ TEST(HttpLoadChaos, AbortsCloseBeforeTheResponseInTheConfiguredShare) {
   // Every abort costs a connection: the server sees them come and go.
   EXPECT_EQ(server.connections(), c.connections);
   EXPECT_GE(server.connections(), 100u);
-  for (int i = 0; i < 200 && server.peer_closes() < 100; ++i) std::this_thread::sleep_for(5ms);
+  EXPECT_TRUE(testing::wait_until([&] { return server.peer_closes() >= 100; }, 30));
   EXPECT_GE(server.peer_closes(), 100u);
 }
 

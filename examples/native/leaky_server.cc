@@ -556,7 +556,12 @@ int main(int argc, char** argv) {
   }
 
   if (options.bursts) fill_cache();
-  if (!options.never_ready) std::thread(serve, std::cref(options)).detach();
+  if (!options.never_ready) {
+    std::thread(serve, std::cref(options)).detach();
+  } else {
+    std::printf("never ready: no port bound\n");  // so a test knows it got this far
+    std::fflush(stdout);
+  }
   if (options.leak != LeakMode::kNone && options.leak_per_s > 0) {
     std::thread(background_leaker, std::cref(options)).detach();
   }
