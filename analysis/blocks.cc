@@ -85,21 +85,35 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   for (auto g : groups)
     if (size_t c = finite_count(g)) counts.push_back(static_cast<double>(c));
   if (counts.empty()) return b;
-  // A block with fewer than half the median count (sampling that thins out,
-  // a gap's edge) is merged with the blocks after it until it holds that
-  // many: the minimum of fewer samples sits higher and would bias the slope,
-  // and dropping such blocks would drop exactly the late readings of a
-  // series whose sampling thins as it grows. A short remainder at the end
-  // is dropped when it is the unfinished last block alone, and joins the
-  // block before it when it merges several sparse blocks.
-  const double keep = 0.5 * median(counts);
+  // A block with fewer samples than the others (sampling that thins out, a
+  // gap's edge) is merged with the blocks after it until it holds enough:
+  // the minimum of fewer samples sits higher in a sawtooth, so blocks whose
+  // counts fall over the run would read a rising floor (a leaking heap's
+  // GCs, the go probe's duty cycle: detector_bench's `thinning` shape failed
+  // 1.3 % of its healthy series before). When the sampling thins (the 90th
+  // percentile count above kThinningRatio x the median), a time block needs
+  // kKeepShare of the 90th percentile count (and at least half the median),
+  // merging at most kMaxMergedBlocks blocks once they hold half the median
+  // (so a sharp drop in sampling keeps its late readings in blocks of their
+  // own); otherwise, and for blocks cut at a sawtooth's resets (which start
+  // at a trough whatever their count), half the median. Dropping sparse
+  // blocks instead would drop exactly the late readings of a series whose
+  // sampling thins as it grows. A short
+  // remainder at the end is dropped when it is the unfinished last block
+  // alone, and joins the block before it when it merges several sparse
+  // blocks.
+  const double floor_keep = 0.5 * median(counts);
+  const double p90 = quantile(counts, 0.9);
+  const bool thinning = !snapped && p90 > kThinningRatio * median(counts);
+  const double keep = thinning ? std::max(floor_keep, kKeepShare * p90) : floor_keep;
   std::vector<std::pair<size_t, size_t>> merged;
   std::optional<size_t> open;  // start of a group being merged
   size_t open_blocks = 0;
   for (auto g : groups) {
     size_t from = open ? *open : g.first;
     std::pair<size_t, size_t> cur{from, g.second};
-    if (static_cast<double>(finite_count(cur)) >= keep) {
+    const double c = static_cast<double>(finite_count(cur));
+    if (c >= keep || (open_blocks + 1 >= kMaxMergedBlocks && c >= floor_keep)) {
       merged.push_back(cur);
       open.reset();
       open_blocks = 0;

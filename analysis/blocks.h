@@ -42,6 +42,18 @@ inline constexpr size_t kMinResets = 4;
 /// a sawtooth's drops straddle the reset threshold.
 inline constexpr double kNearResetSigmas = 4;
 
+/// When the sampling thins, make_blocks merges a time block holding fewer
+/// samples than this share of the 90th percentile count with the blocks after
+/// it, so that every block's minimum is taken over about as many samples.
+inline constexpr double kKeepShare = 0.8;
+/// ... when the sampling thins: the 90th percentile count of the time blocks
+/// is above this many times their median.
+inline constexpr double kThinningRatio = 1.5;
+/// ... merging at most this many time blocks into one once it holds half the
+/// median count: a sharp drop in sampling keeps its late readings in blocks
+/// of their own rather than pooled with the last dense block.
+inline constexpr size_t kMaxMergedBlocks = 4;
+
 /// find_resets estimates the noise scale from at most this many differences
 /// (every k-th): a series of 10 million samples holds its cost to one pass.
 inline constexpr size_t kResetScaleSample = 100'000;
@@ -61,11 +73,13 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
 /// sawtooth (at least kMinResets resets after t_start), blocks are cut at the
 /// resets instead, each at least `block_s` long and starting at a trough; the
 /// partial cycle before the first reset is left out, and each block's value
-/// is its minimum at that minimum's time. A block holding fewer than half the median number of
-/// samples per block (sampling that thins out, a gap's edge) is merged with
-/// the blocks after it until it holds that many (the minimum of fewer
-/// samples sits higher and would bias the slope); a short remainder at the
-/// end joins the last block. No reading is dropped.
+/// is its minimum at that minimum's time. A block holding fewer than half
+/// the median count (when the sampling thins, kThinningRatio: a time block
+/// with fewer than kKeepShare of the 90th percentile count, at most
+/// kMaxMergedBlocks together once they hold half the median) (a gap's edge) is
+/// merged with the blocks after it until it holds that many (the minimum of
+/// fewer samples sits higher and would bias the slope); a short remainder at
+/// the end joins the last block. No reading is dropped.
 /// `resets`: find_resets(t, v, t_start) when the caller has it already
 /// (it costs two medians over every difference); null computes it.
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,

@@ -177,6 +177,30 @@ TEST(Blocks, ThinningSamplingKeepsTheLateReadings) {
   EXPECT_GE(late, 1u);
 }
 
+TEST(Blocks, ThinningSamplingOverASawtoothReadsAFlatFloor) {
+  // A flat floor of 100 under a 10-unit sawtooth of 23 s; the sampling
+  // interval grows from 1 s to 25 s over the hour. A late 30 s block holds
+  // one or two samples at a random phase of the cycle: their minimum sat
+  // 4.9 above the floor on average in the last 20 minutes (a rising floor).
+  // Merged with up to kMaxMergedBlocks - 1 blocks after it (towards as many
+  // samples as the early blocks), it sits 2.3 above.
+  std::vector<double> t, v;
+  for (double x = 1; x <= 3600; x += 1 + 24 * x / 3600) {
+    t.push_back(x);
+    v.push_back(100 + 10 * std::fmod(x, 23.0) / 23.0);
+  }
+  Blocks b = make_blocks(t, v, 0, 30, Signal::kMin);
+  double late = 0;
+  int n = 0;
+  for (size_t i = 0; i < b.v.size(); ++i)
+    if (b.t[i] > 2400) {
+      late += b.v[i] - 100;
+      ++n;
+    }
+  ASSERT_GE(n, 8);  // the late readings are kept, in blocks of their own
+  EXPECT_LT(late / n, 3.0);
+}
+
 TEST(Blocks, GroupPointsCountsReadingsNotTime) {
   std::vector<double> t, v;
   for (int i = 0; i < 5000; ++i) {
