@@ -62,6 +62,10 @@ Status write_file_atomic(const std::filesystem::path& path, const std::string& t
     std::filesystem::remove(tmp, ec);
     return make_error(path.string() + ": cannot replace: " + ec.message());
   }
+  // The rename itself is durable once the directory is synced (best effort:
+  // some file systems refuse fsync on a directory).
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  if (Fd d(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); d) (void)::fsync(d.get());
   return Status::Ok();
 }
 

@@ -118,7 +118,10 @@ TEST(RunE2ETest, HealthyServicePassesAndTheRunDirectoryIsComplete) {
                                 {"--duration", "3s", "--ready", ready_url(port), "--budget", "rss<=256MiB"},
                                 server(port)));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-  EXPECT_THAT(r.out, HasSubstr("PASS"));
+  // The CI log tells the story: the verdict table, the report's path, the verdict line.
+  EXPECT_THAT(r.out, HasSubstr("PASS          rss<=256MiB  (rss_bytes): "));
+  EXPECT_THAT(r.out, HasSubstr("report: " + (tmp / "out" / "report.html").string() + "\n"));
+  EXPECT_THAT(r.out, HasSubstr("soak: PASS (exit 0) after "));
   EXPECT_THAT(r.out, HasSubstr((tmp / "out").string()));
   for (const char* f : {"run.json", "samples.jsonl", "events.jsonl", "sut.log", "summary.json"})
     EXPECT_TRUE(fs::exists(tmp / "out" / f)) << f;
