@@ -5,10 +5,11 @@
 # request. Prints each run directory and report. Exits 0 when soak reached
 # the expected verdicts (pass, then fail with exit code 1), else 1.
 #
-#   ./scripts/demo.sh [DURATION]     default 2m per run
+#   ./scripts/demo.sh [DURATION]     default 5m per run (a young Go service's RSS creeps for
+#                                    about two minutes: a shorter run cannot tell that from a leak)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-duration="${1:-2m}"
+duration="${1:-5m}"
 scripts/setup.sh
 scripts/build.sh soak soak_examples
 out="${SOAK_DEMO_OUT:-demo-out}"
