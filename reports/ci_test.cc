@@ -124,8 +124,11 @@ TEST(CiCompositeAction, IsCompositeWithInputsAndAlwaysSteps) {
     EXPECT_TRUE(a["inputs"].contains(in)) << in;
   EXPECT_EQ(a["inputs"]["config"]["required"], true);
   const json& steps = a["runs"]["steps"];
-  for (const auto& s : steps)
-    if (s.contains("run")) EXPECT_EQ(s["shell"], "bash");  // composite run steps need a shell
+  for (const auto& s : steps) {
+    if (s.contains("run")) {
+      EXPECT_EQ(s["shell"], "bash");  // composite run steps need a shell
+    }
+  }
   const json* upload = find_step_using(steps, "actions/upload-artifact@v4");
   ASSERT_NE(upload, nullptr);
   EXPECT_EQ((*upload)["if"], "always()");

@@ -192,9 +192,11 @@ TEST_F(FleetE2E, TheLeakingInstanceIsTheOnlyOneFailingAndIsNamedInSummaryAndRepo
 
   std::string html = testing::read_file(out() / "report.html");
   EXPECT_THAT(html, HasSubstr("<code>" + leaking().addr() + "</code></td><td class=\"v-fail\">FAIL"));
-  for (const auto& inst : instances_)
-    if (inst.mode != "goroutine")
+  for (const auto& inst : instances_) {
+    if (inst.mode != "goroutine") {
       EXPECT_THAT(html, HasSubstr("<code>" + inst.addr() + "</code></td><td class=\"\">PASS"));
+    }
+  }
   EXPECT_THAT(html, HasSubstr("<section class=\"multiples\"><h2><code>goroutines</code> per instance"));
   EXPECT_THAT(html, HasSubstr("<tr class=\"outlier\"><td><code>" + leaking().addr()));
   std::string junit = testing::read_file(out() / "junit.xml");
