@@ -17,7 +17,7 @@ all=(soak_common_tests soak_analysis_tests soak_net_tests soak_probes_tests soak
 if [ $# -gt 0 ]; then targets=("$1"); shift; else targets=("${all[@]}"); fi
 cmake --build "$build" -j"$(nproc)" --target soak soak_examples "${targets[@]}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
-export SOAK_BUILD_DIR="$PWD/$build" SOAK_SOURCE_DIR="$PWD"
+export SOAK_BUILD_DIR="$(cd "$build" && pwd)" SOAK_SOURCE_DIR="$PWD"  # absolute or relative SOAK_ASAN_BUILD_DIR
 failed=()
 for t in "${targets[@]}"; do
   echo "== $t"
