@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <optional>
 #include <utility>
 
 #include "analysis/stats.h"
@@ -54,7 +53,9 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   // cycle holds a piece of a ramp). The partial cycle before the first reset
   // has no trough and is left out.
   const bool snapped = signal == Signal::kMin && [&] {
-    const std::vector<size_t> resets = known_resets ? *known_resets : find_resets(t.first(n), v.first(n), t_start);
+    std::vector<size_t> found;
+    if (!known_resets) found = find_resets(t.first(n), v.first(n), t_start);
+    const std::vector<size_t>& resets = known_resets ? *known_resets : found;
     if (resets.size() < kMinResets) return false;
     size_t start = resets.front();
     for (size_t r : resets) {
@@ -98,33 +99,32 @@ Blocks make_blocks(std::span<const double> t, std::span<const double> v, double 
   // own); otherwise, and for blocks cut at a sawtooth's resets (which start
   // at a trough whatever their count), half the median. Dropping sparse
   // blocks instead would drop exactly the late readings of a series whose
-  // sampling thins as it grows. A short
-  // remainder at the end is dropped when it is the unfinished last block
-  // alone, and joins the block before it when it merges several sparse
-  // blocks.
-  const double floor_keep = 0.5 * median(counts);
+  // sampling thins as it grows. A short remainder at the end is dropped
+  // when it is the unfinished last block alone, and joins the block before
+  // it when it merges several sparse blocks.
+  const double median_count = median(counts);
+  const double floor_keep = 0.5 * median_count;
   const double p90 = quantile(counts, 0.9);
-  const bool thinning = !snapped && p90 > kThinningRatio * median(counts);
+  const bool thinning = !snapped && p90 > kThinningRatio * median_count;
   const double keep = thinning ? std::max(floor_keep, kKeepShare * p90) : floor_keep;
   std::vector<std::pair<size_t, size_t>> merged;
-  std::optional<size_t> open;  // start of a group being merged
-  size_t open_blocks = 0;
+  size_t open_from = 0;    // start of the group being merged ...
+  size_t open_blocks = 0;  // ... of this many blocks (0: none open)
   for (auto g : groups) {
-    size_t from = open ? *open : g.first;
+    const size_t from = open_blocks > 0 ? open_from : g.first;
     std::pair<size_t, size_t> cur{from, g.second};
     const double c = static_cast<double>(finite_count(cur));
     if (c >= keep || (open_blocks + 1 >= kMaxMergedBlocks && c >= floor_keep)) {
       merged.push_back(cur);
-      open.reset();
       open_blocks = 0;
     } else {
-      open = from;
+      open_from = from;
       ++open_blocks;
     }
   }
-  if (open && open_blocks > 1) {
+  if (open_blocks > 1) {
     if (!merged.empty()) merged.back().second = groups.back().second;
-    else merged.push_back({*open, groups.back().second});
+    else merged.push_back({open_from, groups.back().second});
   }
   std::vector<double> vals;
   for (auto g : merged) {

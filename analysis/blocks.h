@@ -81,7 +81,7 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
 /// fewer samples sits higher and would bias the slope); a short remainder at
 /// the end joins the last block. No reading is dropped.
 /// `resets`: find_resets(t, v, t_start) when the caller has it already
-/// (it costs two medians over every difference); null computes it.
+/// (it costs passes over every difference and two medians); null computes it.
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,
                    double block_s, Signal signal, const std::vector<size_t>* resets = nullptr);
 
