@@ -785,15 +785,14 @@ Summary Run::judge_and_report() {
   auto rep = write_reports(dir_->path(), summary, data, report_options_from_env());
   if (!rep) {
     // A report that cannot be written (a full disk) is a write error of the
-    // run: exit 5 naming the file, unless the run already ended on an
-    // interruption or a SUT failure (which say more). summary.json is
-    // rewritten to agree when it still can be.
+    // run: exit 5 naming the file. The summary is assembled again with it,
+    // so the outcome's usual precedence holds (an interruption or a SUT
+    // failure says more), and summary.json is rewritten to agree when it
+    // still can be.
     std::fprintf(stderr, "soak: %s\n", rep.message().c_str());
-    summary.warnings.push_back("internal error: " + rep.message());
-    if (summary.status != RunStatus::kInterrupted && summary.status != RunStatus::kSutFailed) {
-      summary.status = RunStatus::kError;
-      summary.exit_code = exit_code::kInternal;
-    }
+    if (outcome_.internal_error) facts.warnings.push_back("internal error: " + rep.message());
+    else outcome_.internal_error = rep.message();
+    summary = assemble_summary(data, judgement, outcome_, facts);
     (void)write_file_atomic(dir_->path() / "summary.json", to_json(summary).dump(2) + "\n");
   } else
     for (const auto& w : *rep) std::fprintf(stderr, "soak: warning: %s\n", w.c_str());
