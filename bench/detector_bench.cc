@@ -112,24 +112,27 @@ int main(int argc, char** argv) {
     if (c.leak) leaks.add(b);
     if (c.healthy) {
       healthy.add(b);
-      if (b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget)) ++healthy_inc_imprecise;
+      const bool imprecise = b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget);
+      healthy_inc_imprecise += imprecise;
       healthy_by_shape[c.shape].add(b);
       by_phi_healthy[c.params.phi].add(b);
       by_duration_healthy[c.params.duration_s].add(b);
-      if (b.verdict == Verdict::kInconclusive && !(b.mds && *b.mds <= 3 * kBudget)) ++by_duration_imprecise[c.params.duration_s];
+      by_duration_imprecise[c.params.duration_s] += imprecise;
       AnalysisOptions o6;
       o6.confidence = 1 - (1 - conf) / kFamily;
       Judgement j6 = judge_run(d, {budget}, o6);
-      if (std::getenv("SOAK_BENCH_DUMP") && j6.budgets[0].verdict == Verdict::kFail)
+      if (std::getenv("SOAK_BENCH_DUMP") && j6.budgets[0].verdict == Verdict::kFail) {
         std::printf("DUMP6 %s T=%.0f dt=%.2f sig=%.2fMiB phi=%.2f saw=%.1fMiB/%.0fs step=%.1fMiB | %s\n", c.shape.c_str(),
                     c.params.duration_s, c.params.interval_s, c.params.sigma / kMiB, c.params.phi,
                     c.params.saw_amp / kMiB, c.params.saw_period_s, c.params.step_amp / kMiB, j6.budgets[0].reason.c_str());
-      if (std::getenv("SOAK_BENCH_DUMP") && j6.budgets[0].verdict == Verdict::kFail && j6.series[0].trend) {
-        const auto& tr = *j6.series[0].trend;
-        std::printf("  TREND wu=%.0f block=%.0f n=%d regime=%s/%d phi=%.2f neff=%.1f sigma=%.2fMiB\n", tr.warmup_end_s,
-                    tr.block_s, tr.n_blocks, tr.regime.c_str(), tr.regime_windows, tr.phi, tr.n_eff, tr.sigma / kMiB);
-        for (size_t i = 0; i < tr.block_t.size(); ++i) std::printf(" %.0f:%.2f", tr.block_t[i], tr.block_v[i] / kMiB);
-        std::printf("\n");
+        if (const auto& trend = j6.series[0].trend) {
+          std::printf("  TREND wu=%.0f block=%.0f n=%d regime=%s/%d phi=%.2f neff=%.1f sigma=%.2fMiB\n",
+                      trend->warmup_end_s, trend->block_s, trend->n_blocks, trend->regime.c_str(),
+                      trend->regime_windows, trend->phi, trend->n_eff, trend->sigma / kMiB);
+          for (size_t i = 0; i < trend->block_t.size(); ++i)
+            std::printf(" %.0f:%.2f", trend->block_t[i], trend->block_v[i] / kMiB);
+          std::printf("\n");
+        }
       }
       healthy6.add(j6.budgets[0]);
       healthy6_by_shape[c.shape].add(j6.budgets[0]);

@@ -279,8 +279,7 @@ Status write_heap_profile(const std::vector<fs::path>& raw_dumps, const fs::path
     for (const auto& fr : s->frames)
       f << "frame " << fr.function << "\t" << fr.file << "\t" << fr.line << "\t" << fr.module << "\n";
   }
-  SOAK_TRY(write_file_atomic(out, f.str()));
-  return Status::Ok();
+  return write_file_atomic(out, f.str());
 }
 
 Result<NativeHeapProfile> parse_heap_profile_text(const std::string& text) {

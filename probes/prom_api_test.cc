@@ -138,7 +138,6 @@ TEST(PromApi, AnUnreachableServerIsAnUnreachableError) {
   EXPECT_THAT(m.message(), HasSubstr("connect"));
 }
 
-}  // namespace
 TEST(PromApi, FieldsOfTheWrongTypeAreNamedNotThrown) {
   // prom_api_fuzz: "status" holding an object made json::value throw out of
   // parse_prom_matrix (soak fleet ended in std::terminate).
@@ -153,4 +152,5 @@ TEST(PromApi, FieldsOfTheWrongTypeAreNamedNotThrown) {
   EXPECT_EQ(t.message(), "expected a matrix result, got \"\"");
 }
 
+}  // namespace
 }  // namespace soak
