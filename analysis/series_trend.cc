@@ -205,7 +205,7 @@ RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha
   f.n = x.size();
   f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1);
   f.fail_fit = fit_slope(x, y, 1 - f.fail_alpha);
-  f.pass_fit = fit_slope(x, y, 1 - pass_alpha);
+  f.pass_fit = fit_slope(x, y, 1 - pass_alpha, IntervalUse::kPass);
   return f;
 }
 

@@ -18,7 +18,7 @@ double t_quantile(double p, double n_eff) {
   return boost::math::quantile(t, p);
 }
 
-SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence) {
+SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence, IntervalUse use) {
   SlopeFit f;
   const double inf = std::numeric_limits<double>::infinity();
   f.n = std::min(x.size(), y.size());
@@ -52,8 +52,15 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   f.n_eff = dn / f.variance_factor;
 
   double alpha = 1 - confidence;
-  double z2 = t_quantile(1 - alpha / 2, f.n_eff);
-  double z1 = t_quantile(1 - alpha, f.n_eff);
+  // Degrees of freedom: n_eff - 2 for a fail, the heavier tail also covering
+  // the error in phi (a bound too tight there is a false alarm, and the
+  // early looks of --fail-fast need it); for a pass, those of the residual
+  // variance under AR(1) noise (Bartlett: n (1 - phi^2) / (1 + phi^2)).
+  const double df_points = use == IntervalUse::kPass
+                                ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c))
+                                : f.n_eff;
+  double z2 = t_quantile(1 - alpha / 2, df_points);
+  double z1 = t_quantile(1 - alpha, df_points);
   const double se_ols = o.se_slope * std::sqrt(f.variance_factor);
   // The exact path where it is valid and matters: few points (the
   // autocorrelation cannot be estimated anyway), or up to kExactMaxN points
@@ -83,6 +90,14 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
     };
     f.ci_two_sided = exact(alpha / 2);
     f.ci_one_sided = exact(alpha);
+    // A pass under kMinPhiPoints points: the exact interval has no finite
+    // bound at 1 % below 5 points and is the widest pairwise slope up to 9,
+    // so a short flat run could never pass; the t interval on the OLS
+    // standard error (n - 2 degrees of freedom) bounds it.
+    if (use == IntervalUse::kPass && f.n < kMinPhiPoints) {
+      f.ci_two_sided = {f.slope - z2 * se_ols, f.slope + z2 * se_ols};
+      f.ci_one_sided = {f.slope - z1 * se_ols, f.slope + z1 * se_ols};
+    }
     // Correlated residuals (a cycle longer than the points' spacing) can push
     // the scaled critical value past N for a blatant trend; then, as above
     // kExactMaxN, the OLS standard error inflated by the same factor.

@@ -31,12 +31,27 @@ struct SlopeFit {
 /// (its estimate is noise); see fit_slope.
 inline constexpr size_t kMinPhiPoints = 10;
 
+/// What an interval is for. A fail (and the interval shown without a
+/// budget) uses kConservative: a bound that is too tight there is a false
+/// alarm. A pass uses kPass, whose upper bound is the nominal one (see
+/// fit_slope); its error is passing a leak, which detector_bench measures
+/// ("passed": at most the 1 % the bound allows).
+enum class IntervalUse { kConservative, kPass };
+
 /// Fits y against x (x increasing). Needs n >= 3; fewer gives an infinite interval.
 /// Up to kExactMaxN points the interval inverts the exact Mann-Kendall test
 /// (infinite on a side the test can never reject at this level: too few
 /// points). Above, Sen's normal-approximation interval; when its ranks fall
 /// outside [1, N], the Theil-Sen slope +- q * (OLS SE * sqrt(variance factor)).
-SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence);
+/// q is Student's t on n_eff - 2 degrees of freedom (kConservative). For
+/// kPass, q has the degrees of freedom of the residual variance under AR(1)
+/// noise, n (1 - phi^2) / (1 + phi^2) - 2 (Bartlett 1946; never fewer than
+/// n_eff - 2), and under kMinPhiPoints points, where the exact interval has
+/// no finite bound at 1 % below 5 points and is the widest pairwise slope up
+/// to 9, the bound is the t interval on the OLS standard error (n - 2
+/// degrees of freedom).
+SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence,
+                   IntervalUse use = IntervalUse::kConservative);
 
 /// Quantile used instead of z at one-sided level p for `n_eff` effective points.
 double t_quantile(double p, double n_eff);

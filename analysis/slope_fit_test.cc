@@ -26,6 +26,49 @@ TEST(SlopeFit, ExactLineHasZeroWidth) {
   EXPECT_NEAR(f.ci_one_sided.high, 0.5, 1e-12);
 }
 
+// Four points: the exact test can never reject at 1 % (it needs 5), so the
+// conservative interval has no bound; the pass bound is the t interval on
+// the OLS standard error with n - 2 = 2 degrees of freedom. By hand: Theil-Sen
+// slope (0.975 + 1.01667) / 2 = 0.995833; OLS residuals -0.02, 0.085, -0.11,
+// 0.045, s^2 = 0.02175 / 2, SE = sqrt(0.010875 / 5) = 0.046637; the
+// residuals alternate (phi clamped to 0), t_0.99(2) = 6.964557, so the
+// upper bound is 0.995833 + 6.964557 * 0.046637 = 1.320638.
+TEST(SlopeFit, PassBoundUnderTenPointsIsTheTInterval) {
+  std::vector<double> x{0, 1, 2, 3}, y{0, 1.1, 1.9, 3.05};
+  SlopeFit c = fit_slope(x, y, 0.99);
+  EXPECT_TRUE(std::isinf(c.ci_one_sided.low));
+  EXPECT_TRUE(std::isinf(c.ci_one_sided.high));
+  SlopeFit p = fit_slope(x, y, 0.99, IntervalUse::kPass);
+  EXPECT_NEAR(p.slope, 0.995833, 1e-6);
+  EXPECT_NEAR(p.ci_one_sided.high, 1.320638, 1e-5);
+  EXPECT_NEAR(p.ci_one_sided.low, 0.995833 - 0.324805, 1e-5);
+}
+
+// Above 10 points with correlated residuals, the pass bound takes the
+// degrees of freedom of the residual variance under AR(1), n (1 - phi^2) /
+// (1 + phi^2), instead of n_eff = n / factor: the same centre and standard
+// error, a smaller quantile, so a tighter upper bound; the conservative
+// (fail) bound is unchanged by the option.
+TEST(SlopeFit, PassBoundUsesTheResidualVarianceDegreesOfFreedom) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> x, y;
+  double e = 0;
+  for (int i = 0; i < 40; ++i) {
+    e = 0.7 * e + z(rng);
+    x.push_back(i);
+    y.push_back(0.1 * i + e);
+  }
+  SlopeFit c = fit_slope(x, y, 0.99);
+  SlopeFit p = fit_slope(x, y, 0.99, IntervalUse::kPass);
+  ASSERT_GT(c.variance_factor, 2);  // correlated: n_eff well under n
+  EXPECT_EQ(p.slope, c.slope);
+  EXPECT_EQ(p.n_eff, c.n_eff);
+  EXPECT_LT(p.ci_one_sided.high, c.ci_one_sided.high);
+  EXPECT_GT(p.ci_one_sided.high, p.slope);
+  EXPECT_EQ(fit_slope(x, y, 0.99).ci_one_sided.low, c.ci_one_sided.low);
+}
+
 // Coverage on AR(1) noise with phi = 0.6: a plain Sen interval would miss
 // far more than 2 % of the time; the corrected one must cover at least
 // nominal minus sampling slack (400 trials: SD of the rate ~0.7 points),

@@ -123,7 +123,9 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   }
   r.verdict = Verdict::kInconclusive;
   const std::string lead = in.shape.empty() ? "" : in.shape + "; judged" + since + ": ";
-  if (!std::isfinite(low) && !std::isfinite(high)) {
+  // Too few points for the exact test to ever reject: no lower bound (the
+  // pass bound, a t interval under 10 points, may still be finite).
+  if (!std::isfinite(low)) {
     r.reason = fmt::format("inconclusive: {}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
                            lead, in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
@@ -288,7 +290,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     pending.push_back({j.budgets.size(), b.limit, unit, "req", [base, x, y, pass_alpha](double a) {
                          SlopeInputs in = base;
                          in.fail_fit = analysis::fit_slope(x, y, 1 - a);
-                         in.pass_fit = analysis::fit_slope(x, y, 1 - pass_alpha);
+                         in.pass_fit = analysis::fit_slope(x, y, 1 - pass_alpha, analysis::IntervalUse::kPass);
                          in.fail_alpha = in.budget_alpha = a;
                          in.n = x.size();
                          return in;
