@@ -83,8 +83,9 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   AnalysisOptions ao;
   if (options.confidence) ao.confidence = *options.confidence;
   else if (auto it = run.find("confidence"); it != run.end() && it->is_number()) ao.confidence = it->get<double>();
-  // --fail-fast: the end is the last look; the early looks spent the rest.
-  ao.confidence = final_look_confidence(*data, ao.confidence);
+  // --fail-fast: the end is the last look; its fails spend what the early
+  // looks left; passes keep the confidence.
+  if (double last = final_look_confidence(*data, ao.confidence); last != ao.confidence) ao.fail_alpha = 1 - last;
   // run.json "warmup" counts from readiness (as --warmup does); the analysis
   // wants seconds since launch, like `soak run` gives it.
   if (auto it = run.find("warmup"); it != run.end() && it->is_number()) {
@@ -95,7 +96,7 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
 
   Judgement judgement = judge_run(*data, budgets, ao);
   if (options.history) {
-    auto pending = judge_history(*options.history, run, dir, ao.confidence, judgement);
+    auto pending = judge_history(*options.history, run, dir, judgement);
     if (!pending) return pending.error();
     if (history_out) *history_out = std::move(*pending);
   }

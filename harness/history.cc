@@ -340,7 +340,7 @@ std::string git_branch(const fs::path& dir) {
 // ---- judging a run ------------------------------------------------------------
 
 Result<PendingHistory> judge_history(const HistorySettings& settings, const json& run, const fs::path& run_dir,
-                                     double confidence, Judgement& judgement) {
+                                     Judgement& judgement) {
   auto file = read_history(settings.file);
   if (!file) return file.error();
   for (const auto& w : file->warnings) judgement.warnings.push_back("history: " + w);
@@ -385,14 +385,25 @@ Result<PendingHistory> judge_history(const HistorySettings& settings, const json
     hs.slope = b.observed;
     hs.ci_low = b.ci_low;
     hs.ci_high = b.ci_high;
+    std::optional<double> trend_se;
     for (const auto& s : judgement.series)
       if (s.name == b.series && s.trend) {
         hs.n = s.trend->n_blocks;
         hs.n_eff = s.trend->n_eff;
+        trend_se = s.trend->se_per_h;
       }
-    // The budget interval is one-sided at `confidence` each way: its width
-    // is 2 q se.
-    if (b.ci_low && b.ci_high) hs.se = analysis::se_from_bounds(*b.ci_low, *b.ci_high, confidence, hs.n_eff);
+    // The regression check needs the slope's standard error of the
+    // conservative fit (the one fails use): for a time budget the trend's
+    // (per hour, as `soak compare` takes it). A /req budget has no trend of
+    // its own: its row's lower bound is one-sided at the budget's level
+    // (`alpha`); its upper bound is the pass bound, tighter by design, so
+    // it is not used.
+    if (b.per != "req" && trend_se && *trend_se > 0) {
+      hs.se = trend_se;
+    } else if (b.ci_low && b.observed && b.alpha) {
+      auto se = analysis::se_from_bounds(*b.ci_low, *b.observed + (*b.observed - *b.ci_low), 1 - *b.alpha, hs.n_eff);
+      if (se) hs.se = *se;
+    }
 
     // Earlier builds of this series, budget unit and machine class.
     std::vector<analysis::HistoryPoint> points;

@@ -108,10 +108,9 @@ struct PendingHistory {
 /// Judges this run's slope budgets against FILE: adds a `regression` budget
 /// row per series with enough history (verdict fail, or pass with a warning
 /// under warn_only) and notes to `judgement.warnings`. `run` is run.json
-/// (host facts, start time); `confidence` the level of the budget intervals.
-/// Errors: FILE unreadable.
+/// (host facts, start time). Errors: FILE unreadable.
 Result<PendingHistory> judge_history(const HistorySettings& settings, const nlohmann::json& run,
-                                     const std::filesystem::path& run_dir, double confidence, Judgement& judgement);
+                                     const std::filesystem::path& run_dir, Judgement& judgement);
 
 /// Appends the record with the run's final status.
 Status finish_history(PendingHistory& pending, const Summary& summary);

@@ -53,6 +53,7 @@ Judgement judged(double slope, double se) {
   t.slope_per_h = slope;
   t.n_blocks = 60;
   t.n_eff = 1e6;  // the normal quantile
+  t.se_per_h = se;  // the conservative fit's standard error, which the regression check takes
   s.trend = t;
   j.series.push_back(s);
   BudgetResult b;
@@ -64,6 +65,7 @@ Judgement judged(double slope, double se) {
   b.observed = slope;
   b.ci_low = slope - 2.3263 * se;  // one-sided bounds at 0.99
   b.ci_high = slope + 2.3263 * se;
+  b.alpha = 0.01;
   b.verdict = b.ci_high <= b.limit ? Verdict::kPass : b.ci_low > b.limit ? Verdict::kFail : Verdict::kInconclusive;
   j.budgets.push_back(b);
   return j;
@@ -76,7 +78,7 @@ std::optional<BudgetResult> build(const HistorySettings& h, const std::string& i
   HistorySettings s = h;
   s.build = id;
   Judgement j = judged(slope, se);
-  auto p = judge_history(s, json{{"host", machine}, {"start_utc", "2026-12-01T02:00:00Z"}}, "run-" + id, 0.99, j);
+  auto p = judge_history(s, json{{"host", machine}, {"start_utc", "2026-12-01T02:00:00Z"}}, "run-" + id, j);
   EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.message());
   if (!p) return std::nullopt;
   Summary sum;
@@ -88,6 +90,41 @@ std::optional<BudgetResult> build(const HistorySettings& h, const std::string& i
   for (const auto& b : j.budgets)
     if (b.kind == "regression") return b;
   return std::nullopt;
+}
+
+// The regression check takes the conservative fit's standard error: the
+// trend's for a time budget; for a /req budget, from the row's lower bound
+// at the budget's level alone, since its upper bound is the pass bound
+// (tighter by design: a t on more degrees of freedom).
+TEST(History, StandardErrorIsTheFailSidesNotThePassBounds) {
+  testing::TempDir dir;
+  HistorySettings h;
+  h.file = dir / "history.jsonl";
+  h.build = "b1";
+  Judgement j = judged(kMiB, 0.03 * kMiB);
+  j.series[0].trend->se_per_h = 0.05 * kMiB;   // the trend's, not (high - low) / 2q
+  j.budgets[0].ci_high = kMiB + 0.01 * kMiB;  // a pass bound tighter than the lower one
+  BudgetResult req = j.budgets[0];
+  req.spec = "rss=1KiB/req";
+  req.per = "req";
+  req.observed = 100.0;
+  req.ci_low = 100.0 - 2.3263 * 4.0;  // se 4 B/req at alpha 0.01
+  req.ci_high = 100.0 + 0.5;
+  j.budgets.push_back(req);
+  auto p = judge_history(h, json{{"host", host()}, {"start_utc", "2026-12-01T02:00:00Z"}}, "run-b1", j);
+  ASSERT_TRUE(p.ok()) << p.message();
+  Summary sum;
+  sum.status = RunStatus::kPass;
+  ASSERT_TRUE(finish_history(*p, sum).ok());
+  auto file = read_history(h.file);
+  ASSERT_TRUE(file.ok());
+  ASSERT_EQ(file->records.size(), 1u);
+  const auto& series = file->records[0].series;
+  ASSERT_EQ(series.size(), 2u);
+  ASSERT_TRUE(series[0].se);
+  EXPECT_NEAR(*series[0].se, 0.05 * kMiB, 1e-9 * kMiB);
+  ASSERT_TRUE(series[1].se);
+  EXPECT_NEAR(*series[1].se, 4.0, 1e-3);
 }
 
 TEST(History, EightOrdinaryBuildsPassFourTimesFailsTheNextPasses) {

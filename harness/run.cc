@@ -753,14 +753,17 @@ Summary Run::judge_and_report() {
   RunData data = loaded ? std::move(*loaded) : dir_->snapshot();
   if (!loaded) warnings_.push_back("run directory could not be read back: " + loaded.message());
   AnalysisOptions opt;
-  // Under --fail-fast the last look of the plan: what the early looks left.
-  opt.confidence = final_look_confidence(data, config_.confidence);
+  // Under --fail-fast the last look of the plan: its fails spend what the
+  // early looks left; passes (and the interval shown) keep the confidence.
+  opt.confidence = config_.confidence;
+  if (double last = final_look_confidence(data, config_.confidence); last != config_.confidence)
+    opt.fail_alpha = 1 - last;
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
   opt.end_s = end_s_;
   Judgement judgement = judge_run(data, config_.budgets, opt);
   std::optional<PendingHistory> history;  // --history: regression rows now, the record appended below
   if (config_.history) {
-    auto p = judge_history(*config_.history, data.run, dir_->path(), config_.confidence, judgement);
+    auto p = judge_history(*config_.history, data.run, dir_->path(), judgement);
     if (p) history = std::move(*p);
     else judgement.warnings.push_back("history not judged: " + p.message());
   }
