@@ -60,8 +60,9 @@ double med(std::vector<double> v) {
 // as if the sawtooth, steps and bursts were known and subtracted. Its
 // chance of leaving a healthy case (final slope s <= B) inconclusive at
 // confidence 0.99 is 1 - Phi((B - s) / se - z_0.99): no method can pass
-// what it cannot. Run lengths where it is high are out of any detector's
-// reach; the gap to it is information the detector throws away.
+// what it cannot. It also holds the final slope over the whole span, so
+// for late onsets, steps and plateaus it knows the knee: a lower bound, not
+// a method. Run lengths where it is high are out of any detector's reach.
 double oracle_inconclusive(const CorpusCase& c, const SeriesData& s) {
   const double phi = c.params.phi, sigma = c.params.sigma;
   const double innov2 = sigma * sigma * (1 - phi * phi);
@@ -332,7 +333,8 @@ int main(int argc, char** argv) {
       d.run = {{"interval_s", c.params.interval_s}};
       d.series.push_back(full);
       AnalysisOptions o;
-      o.confidence = 1 - std::max((1 - conf) - spent, 1e-12);
+      o.confidence = conf;
+      o.fail_alpha = std::max((1 - conf) - spent, 1e-12);  // what the early looks left (passes keep 1 - conf)
       final_failed = judge_run(d, {budget}, o).budgets[0].verdict == Verdict::kFail;
       if (final_failed && c.shape == "linear") ++final_fail[c.ratio];
     }

@@ -158,14 +158,15 @@ int main(int argc, char** argv) {
         // The last look: the final judgement, as `soak run` and `soak check`
         // do it (final_look_confidence of the early_look events).
         AnalysisOptions o;
-        o.confidence = 1 - std::max((1 - conf) - spent, 1e-12);
+        o.confidence = conf;
+        o.fail_alpha = std::max((1 - conf) - spent, 1e-12);  // what the early looks left (passes keep 1 - conf)
         o.end_s = kDuration;
         if (warmup) o.warmup_s = to_seconds(*warmup);
         if (judge(full, budget, o) == Verdict::kFail) {
           ++t.final_fail;
           t.stop_share.push_back(1.0);
         }
-        o.confidence = conf;  // the old scheme: the final judgement spent alpha again
+        o.fail_alpha.reset();  // the old scheme: the final judgement spent alpha again
         if (judge(full, budget, o) == Verdict::kFail) ++t.old_final_fail;
       }
       if (shape.healthy) {
