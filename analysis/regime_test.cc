@@ -135,8 +135,10 @@ TEST(Regime, FourPointsCanNeverFailAndSaySo) {
   o.warmup_s = 0;
   Judgement j = judge_run(d, {budget("heap=5MiB/h")}, o);
   EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  // The pass bound (a t interval under 10 points) is finite, and above.
   EXPECT_EQ(only(j).reason,
-            "inconclusive: 4 points after warm-up can never show a trend at level 0.01 (the exact test needs 5)");
+            "inconclusive: slope 3.16 GiB/h, at most 5.49 GiB/h: not within budget 5 MiB/h, and 4 points after "
+            "warm-up can never show a trend at level 0.01 (the exact test needs 5)");
 }
 
 TEST(Regime, HolmSplitsAlphaAcrossSlopeBudgets) {

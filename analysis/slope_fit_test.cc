@@ -66,7 +66,24 @@ TEST(SlopeFit, PassBoundUsesTheResidualVarianceDegreesOfFreedom) {
   EXPECT_EQ(p.n_eff, c.n_eff);
   EXPECT_LT(p.ci_one_sided.high, c.ci_one_sided.high);
   EXPECT_GT(p.ci_one_sided.high, p.slope);
-  EXPECT_EQ(fit_slope(x, y, 0.99).ci_one_sided.low, c.ci_one_sided.low);
+}
+
+// Without autocorrelation (10 to 50 points whose residuals show none) both
+// bounds are the exact Mann-Kendall interval: the pass bound changes
+// nothing there.
+TEST(SlopeFit, PassBoundIsTheExactIntervalWithoutAutocorrelation) {
+  std::vector<double> x, y;
+  const double wiggle[] = {0.3, -0.2, 0.1, -0.4, 0.2, -0.1, 0.4, -0.3, 0.0, 0.25, -0.25, 0.15};
+  for (int i = 0; i < 12; ++i) {
+    x.push_back(i);
+    y.push_back(0.5 * i + wiggle[i]);
+  }
+  SlopeFit c = fit_slope(x, y, 0.99);
+  SlopeFit p = fit_slope(x, y, 0.99, IntervalUse::kPass);
+  ASSERT_TRUE(c.exact);
+  ASSERT_TRUE(p.exact);
+  EXPECT_EQ(p.ci_one_sided.low, c.ci_one_sided.low);
+  EXPECT_EQ(p.ci_one_sided.high, c.ci_one_sided.high);
 }
 
 // Coverage on AR(1) noise with phi = 0.6: a plain Sen interval would miss

@@ -94,8 +94,20 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // budget itself (to the observed slope when the budget is zero).
   double target = limit > 0 ? limit : std::fabs(f.slope);
   double post_needed = analysis::needed_post_warmup_s(in.post_s, excess, target);
-  if (target > 0 && std::isfinite(excess) && excess > 0)
+  // A run that resolves that already and is still undecided has a slope
+  // too close to the budget: the run that would decide is the one whose
+  // bound on that side shrinks to the slope's distance from the budget, if
+  // the slope stays where it is (bounds shrink as T^-1.5, like the MDS).
+  // Never "a run as long as this one would resolve it".
+  const bool precise = std::isfinite(excess) && excess > 0 && post_needed <= in.post_s;
+  const double gap = std::fabs(f.slope - limit);
+  const double half = f.slope < limit ? high - f.slope : f.slope - low;
+  if (precise) {
+    if (gap > 0 && std::isfinite(half) && half > gap)
+      r.needed_s = in.warmup_end_s - in.start_s + analysis::needed_post_warmup_s(in.post_s, half, gap);
+  } else if (target > 0 && std::isfinite(excess) && excess > 0) {
     r.needed_s = in.warmup_end_s - in.start_s + std::max(post_needed, in.post_s);
+  }
   const std::string range = analysis::format_rate_interval(f.slope, std::isfinite(low) ? low : -inf,
                                                            std::isfinite(high) ? high : inf, unit, per);
   const std::string budget = analysis::format_amount(limit, unit) + "/" + per;
@@ -126,8 +138,13 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // Too few points for the exact test to ever reject: no lower bound (the
   // pass bound, a t interval under 10 points, may still be finite).
   if (!std::isfinite(low)) {
-    r.reason = fmt::format("inconclusive: {}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
-                           lead, in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+    r.reason = fmt::format("inconclusive: {}{}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
+                           lead, std::isfinite(high)
+                               ? fmt::format("slope {}, at most {}: not within budget {}, and ",
+                                             analysis::format_amount(f.slope, unit) + "/" + per,
+                                             analysis::format_amount(high, unit) + "/" + per, budget)
+                               : "",
+                           in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
     return;
   }
@@ -136,6 +153,13 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
     return;
   }
   std::string mds = analysis::format_amount(*r.mds, unit) + "/" + per;
+  if (precise) {
+    r.reason = fmt::format("inconclusive: {}slope {} is too close to budget {} to decide", lead, range, budget);
+    if (r.needed_s)
+      r.reason += fmt::format(" (this run could detect slopes above {}; {} would decide it if the slope stays at {})",
+                              mds, analysis::format_about(*r.needed_s), analysis::format_amount(f.slope, unit) + "/" + per);
+    return;
+  }
   if (r.needed_s)
     r.reason = fmt::format("inconclusive: {}this run could only detect slopes above {}; {} would resolve {}", lead, mds,
                            analysis::format_about(*r.needed_s), analysis::format_amount(target, unit) + "/" + per);

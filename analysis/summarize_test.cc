@@ -89,6 +89,33 @@ TEST(JudgeRun, ShortNoisyRunIsInconclusiveAndSaysHowLongToRun) {
   EXPECT_GT(*b.mds, 2 * kMiB);
 }
 
+// A precise run whose slope sits just under the budget: it could detect
+// far less than twice the budget, so "a longer run would resolve 2 MiB/h"
+// would be wrong (this run resolves that); the slope is too close to the
+// budget, and the run that decides is the one whose upper bound shrinks
+// to the slope's distance from the budget.
+TEST(JudgeRun, PreciseRunNearTheBudgetSaysTooCloseNotRunLonger) {
+  auto d = run_with({line_series("rss_bytes", 3600, 1, 1.8 * kMiB, 1.5 * kMiB, 4)});
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = j.budgets[0];
+  ASSERT_EQ(b.verdict, Verdict::kInconclusive) << b.reason;
+  EXPECT_TRUE(b.reason.find(" is too close to budget 2 MiB/h to decide (this run could detect slopes above ") !=
+              std::string::npos) << b.reason;
+  EXPECT_EQ(b.reason.find("would resolve"), std::string::npos) << b.reason;
+  ASSERT_TRUE(b.mds);
+  EXPECT_LT(*b.mds, 4 * kMiB);  // resolves twice the budget already
+  ASSERT_TRUE(b.needed_s);
+  EXPECT_GT(*b.needed_s, 3600);  // deciding takes longer than this run
+  // The decisive run: the upper bound's half-width (high - slope) shrinks
+  // as T^-1.5 to the slope's distance from the budget.
+  const double half = *b.ci_high - *b.observed, gap = 2 * kMiB - *b.observed;
+  ASSERT_GT(gap, 0);
+  ASSERT_TRUE(j.series[0].trend);
+  const double warmup = j.series[0].trend->warmup_end_s, post = 3600 - warmup;  // the 10 % floor
+  EXPECT_NEAR(warmup, 360, 1);
+  EXPECT_NEAR(*b.needed_s, warmup + post * std::pow(half / gap, 2.0 / 3.0), 1.0);
+}
+
 TEST(JudgeRun, BudgetOnMissingSeriesIsInconclusiveNeverPass) {
   auto d = run_with({line_series("rss_bytes", 600, 1, 0, 0, 4)});
   Judgement j = judge_run(d, {budget("goroutines=0/h"), budget("heap<=1GiB")}, AnalysisOptions{});
