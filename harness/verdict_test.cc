@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::Contains;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 BudgetResult budget(const std::string& spec, Verdict v) {
   BudgetResult b;
@@ -74,7 +75,27 @@ TEST(VerdictTest, InconclusiveWithoutStrictWarnsWithTheReasonAndNeededLength) {
   EXPECT_EQ(s.status, RunStatus::kPass);
   ASSERT_EQ(s.warnings.size(), 1u);
   EXPECT_THAT(s.warnings[0], HasSubstr("rss=1MiB/h is inconclusive (too little post-warmup data)"));
-  EXPECT_THAT(s.warnings[0], HasSubstr("2h"));
+  EXPECT_THAT(s.warnings[0], HasSubstr("; a run of about 2 h would decide it"));
+}
+
+// A reason that already names the run that would resolve or decide it is
+// not followed by a second figure in other words and rounding (the demo
+// once read "about 11 min would resolve 4 MiB/h ...; a run of about 10m1s
+// would decide it").
+TEST(VerdictTest, InconclusiveWarningNamesTheNeededRunOnce) {
+  for (std::string reason : {"inconclusive: this run could only detect slopes above 16.3 MiB/h; about 11 min would resolve 4 MiB/h",
+                             "inconclusive: slope 1.6 MiB/h [0.74, 2.3] is too close to budget 2 MiB/h to decide (this run "
+                             "could detect slopes above 3.34 MiB/h; about 11 min would decide it if the slope stays at 1.6 MiB/h)"}) {
+    Judgement j;
+    j.budgets.push_back(budget("rss=4MiB/h", Verdict::kInconclusive));
+    j.budgets.back().reason = reason;
+    j.budgets.back().needed_s = 601;
+    Summary s = assemble_summary(RunData{}, j, Outcome{}, SummaryFacts{});
+    ASSERT_EQ(s.warnings.size(), 1u);
+    EXPECT_THAT(s.warnings[0], HasSubstr("about 11 min would"));
+    EXPECT_THAT(s.warnings[0], Not(HasSubstr("a run of"))) << s.warnings[0];
+    EXPECT_THAT(s.warnings[0], Not(HasSubstr("10m1s"))) << s.warnings[0];
+  }
 }
 
 TEST(VerdictTest, CopiesFactsSeriesAndWarnings) {
