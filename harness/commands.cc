@@ -140,7 +140,8 @@ std::string verdict_table(const Summary& s, bool status_line) {
     if (b.observed) {
       observed = signed_value(*b.observed, unit) + budget_unit(b);
       if (b.ci_low && b.ci_high)
-        observed += fmt::format(" [{}, {}]", signed_value(*b.ci_low, unit), signed_value(*b.ci_high, unit));
+        observed += fmt::format(" [{}, {}]", signed_value(*b.ci_low, unit) + budget_unit(b),
+                                signed_value(*b.ci_high, unit) + budget_unit(b));
     }
     std::string limit = (b.kind == "level" ? "<= " : "") + format_value(b.limit, unit) + budget_unit(b);
     out += fmt::format("{:<13} {}  ({}): {}, limit {}", verdict, b.spec, b.series.empty() ? "?" : b.series,

@@ -278,6 +278,24 @@ TEST(VerdictTableTest, AFailedGoroutineBudgetShowsItsTopCulprit) {
   EXPECT_THAT(verdict_table(s), HasSubstr("soak: fail (exit 1)\n"));
 }
 
+// The bounds carry the slope's unit, as in the reports: "[-5.32 MiB, 7.03
+// MiB]" after "2.81 MiB/h" read as if they were levels.
+TEST(VerdictTableTest, BoundsCarryTheSlopesUnit) {
+  Summary s;
+  BudgetResult b;
+  b.spec = "rss=4MiB/h";
+  b.series = "rss_bytes";
+  b.kind = "slope";
+  b.per = "h";
+  b.limit = 4.0 * 1048576;
+  b.observed = 2.81 * 1048576;
+  b.ci_low = -5.32 * 1048576;
+  b.ci_high = 7.03 * 1048576;
+  b.verdict = Verdict::kInconclusive;
+  s.budgets.push_back(b);
+  EXPECT_THAT(verdict_table(s, false), HasSubstr("(rss_bytes): 2.81 MiB/h [-5.32 MiB/h, 7.03 MiB/h], limit 4.00 MiB/h"));
+}
+
 TEST(VerdictTableTest, AFailedNativeHeapBudgetNamesItsTopAllocationSiteInOneLine) {
   Summary s;
   BudgetResult b;
