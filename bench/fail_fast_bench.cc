@@ -1,5 +1,6 @@
 // --fail-fast as the run loop does it (harness/early_looks.h): the looks of
-// plan_looks() after warm-up, each judged with look_options(), and the end
+// plan_looks() after warm-up, each judged with look_options() and stopping
+// the run only when early_fail_stops() allows it, and the end
 // of the run as the last look of the alpha-spending plan at what the early
 // looks left. On synthetic series with warm-up shapes (DETECTION.md 6), for
 // an auto and a fixed warm-up, it prints per shape: runs stopped early, runs
@@ -148,7 +149,16 @@ int main(int argc, char** argv) {
           const double now = plan.at_s(k);  // ready at 0: launch and ready coincide here
           AnalysisOptions o = look_options(plan, k, conf, warmup, 0.0, kInterval, now);
           spent += 1 - o.confidence;
-          if (judge(until(full, now), budget, o) == Verdict::kFail) {
+          // As the run loop (harness/run.cc): a failed look stops the run
+          // only when early_fail_stops allows it (15 min of post-warm-up data
+          // for a memory series, a resolved sawtooth, growth not slowing).
+          RunData d;
+          d.run = {{"interval_s", kInterval}};
+          d.series.push_back(until(full, now));
+          const Judgement j = judge_run(d, {budget}, o);
+          if (j.budgets[0].verdict == Verdict::kFail && early_fail_stops(d, j, j.budgets[0], now)) {
+            if (std::getenv("SOAK_BENCH_DUMP") && shape.healthy)
+              std::printf("FFDUMP %s look %d at %.0f s: %s\n", shape.name.c_str(), k, now, j.budgets[0].reason.c_str());
             stopped = true;
             ++t.early;
             t.stop_share.push_back(now / kDuration);
