@@ -108,11 +108,16 @@ std::vector<ChangePoint> e_divisive(std::span<const double> x, double alpha, siz
   return found;
 }
 
-std::optional<double> se_from_bounds(double low, double high, double confidence, double n_eff) {
-  if (!std::isfinite(low) || !std::isfinite(high) || high < low) return std::nullopt;
-  const double q = n_eff > 0 ? t_quantile(confidence, n_eff) : normal_quantile(confidence);
+std::optional<double> regression_se(const BudgetResult& b, const Judgement& judgement) {
+  const Trend* trend = nullptr;
+  for (const auto& s : judgement.series)
+    if (s.name == b.series && s.trend) trend = &*s.trend;
+  if (b.per != "req" && trend && trend->se_per_h && *trend->se_per_h > 0) return trend->se_per_h;
+  if (!b.ci_low || !b.observed || !b.alpha || !std::isfinite(*b.ci_low) || *b.ci_low > *b.observed) return std::nullopt;
+  const double confidence = 1 - *b.alpha;
+  const double q = trend && trend->n_eff > 0 ? t_quantile(confidence, trend->n_eff) : normal_quantile(confidence);
   if (!(q > 0)) return std::nullopt;
-  return (high - low) / (2 * q);
+  return (*b.observed - *b.ci_low) / q;
 }
 
 RegressionResult judge_regression(std::span<const HistoryPoint> history, double slope, double se, double limit,

@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/summarize.h"
+
 namespace soak::analysis {
 
 struct RegressionOptions {
@@ -56,11 +58,15 @@ struct RegressionResult {
   double floor = 0;         // effect-size floor the rise had to reach
 };
 
-/// The standard error behind a budget interval: `low`/`high` are one-sided
-/// bounds at `confidence` each (Student quantile on `n_eff` points; normal
-/// when n_eff <= 0), so high - low = 2 q se. Empty when the bounds are not
-/// finite.
-std::optional<double> se_from_bounds(double low, double high, double confidence, double n_eff);
+/// The slope's standard error the regression check takes for slope budget
+/// row `b` of `judgement`: that of the conservative fit, the one fails are
+/// judged with. For a time budget the series trend's (`se_per_h`, what `soak
+/// compare` uses); a /req budget has no trend of its own, so its row's lower
+/// bound, one-sided at the budget's level `alpha`, gives (observed - ci_low)
+/// / q (Student quantile on the trend's n_eff; normal without a trend). The
+/// row's upper bound is the pass bound, tighter by design, and is not used.
+/// Empty when neither is known.
+std::optional<double> regression_se(const BudgetResult& b, const Judgement& judgement);
 
 /// Judges `slope` (standard error `se`) of this build against `history`
 /// (earlier builds of the same series, budget and machine class, oldest

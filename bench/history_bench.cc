@@ -73,10 +73,7 @@ Measured run_build(double slope, const Budget& budget, uint64_t seed) {
   const BudgetResult& b = j.budgets[0];
   Measured m;
   m.slope = b.observed.value_or(NAN);
-  double n_eff = 0;
-  for (const auto& s : j.series)
-    if (s.name == b.series && s.trend) n_eff = s.trend->n_eff;
-  if (b.ci_low && b.ci_high) m.se = se_from_bounds(*b.ci_low, *b.ci_high, kConfidence, n_eff).value_or(0);
+  m.se = regression_se(b, j).value_or(0);  // as `soak run --history` takes it
   m.budget_failed = b.verdict == Verdict::kFail;
   return m;
 }

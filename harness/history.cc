@@ -385,25 +385,12 @@ Result<PendingHistory> judge_history(const HistorySettings& settings, const json
     hs.slope = b.observed;
     hs.ci_low = b.ci_low;
     hs.ci_high = b.ci_high;
-    std::optional<double> trend_se;
     for (const auto& s : judgement.series)
       if (s.name == b.series && s.trend) {
         hs.n = s.trend->n_blocks;
         hs.n_eff = s.trend->n_eff;
-        trend_se = s.trend->se_per_h;
       }
-    // The regression check needs the slope's standard error of the
-    // conservative fit (the one fails use): for a time budget the trend's
-    // (per hour, as `soak compare` takes it). A /req budget has no trend of
-    // its own: its row's lower bound is one-sided at the budget's level
-    // (`alpha`); its upper bound is the pass bound, tighter by design, so
-    // it is not used.
-    if (b.per != "req" && trend_se && *trend_se > 0) {
-      hs.se = trend_se;
-    } else if (b.ci_low && b.observed && b.alpha) {
-      auto se = analysis::se_from_bounds(*b.ci_low, *b.observed + (*b.observed - *b.ci_low), 1 - *b.alpha, hs.n_eff);
-      if (se) hs.se = *se;
-    }
+    hs.se = analysis::regression_se(b, judgement);
 
     // Earlier builds of this series, budget unit and machine class.
     std::vector<analysis::HistoryPoint> points;
