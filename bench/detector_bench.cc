@@ -334,7 +334,7 @@ int main(int argc, char** argv) {
       d.series.push_back(full);
       AnalysisOptions o;
       o.confidence = conf;
-      o.fail_alpha = std::max((1 - conf) - spent, 1e-12);  // what the early looks left (passes keep 1 - conf)
+      o.fail_alpha = alpha_left(conf, spent);  // what the early looks left (passes keep 1 - conf)
       final_failed = judge_run(d, {budget}, o).budgets[0].verdict == Verdict::kFail;
       if (final_failed && c.shape == "linear") ++final_fail[c.ratio];
     }

@@ -166,10 +166,10 @@ int main(int argc, char** argv) {
         }
         if (stopped) continue;
         // The last look: the final judgement, as `soak run` and `soak check`
-        // do it (final_look_confidence of the early_look events).
+        // do it (final_look_fail_alpha of the early_look events).
         AnalysisOptions o;
         o.confidence = conf;
-        o.fail_alpha = std::max((1 - conf) - spent, 1e-12);  // what the early looks left (passes keep 1 - conf)
+        o.fail_alpha = alpha_left(conf, spent);  // what the early looks left (passes keep 1 - conf)
         o.end_s = kDuration;
         if (warmup) o.warmup_s = to_seconds(*warmup);
         if (judge(full, budget, o) == Verdict::kFail) {

@@ -85,7 +85,7 @@ Result<Summary> judge_run_dir(const fs::path& dir, const CheckOptions& options, 
   else if (auto it = run.find("confidence"); it != run.end() && it->is_number()) ao.confidence = it->get<double>();
   // --fail-fast: the end is the last look; its fails spend what the early
   // looks left; passes keep the confidence.
-  if (double last = final_look_confidence(*data, ao.confidence); last != ao.confidence) ao.fail_alpha = 1 - last;
+  ao.fail_alpha = final_look_fail_alpha(*data, ao.confidence);
   // run.json "warmup" counts from readiness (as --warmup does); the analysis
   // wants seconds since launch, like `soak run` gives it.
   if (auto it = run.find("warmup"); it != run.end() && it->is_number()) {

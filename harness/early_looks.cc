@@ -27,7 +27,7 @@ AnalysisOptions look_options(const LookPlan& plan, int k, double confidence, std
                              double ready_s, double first_sample_s, double now_s) {
   AnalysisOptions o;
   // The early looks (1..K-1) spend kEarlyAlphaShare of alpha, Pocock-shaped;
-  // the final judgement keeps the rest (final_look_confidence).
+  // the final judgement's fails keep the rest (final_look_fail_alpha).
   const double alpha = std::clamp(1.0 - confidence, 0.0, 1.0);
   o.confidence = early_look_confidence(k, std::max(plan.planned - 1, 1), 1.0 - kEarlyAlphaShare * alpha);
   o.end_s = now_s;
@@ -87,17 +87,20 @@ bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResul
   return !(trend && growth_slowing(trend->block_t, trend->block_v, why));
 }
 
-double final_look_confidence(const RunData& data, double confidence) {
-  const double alpha = std::clamp(1.0 - confidence, 0.0, 1.0);
+double alpha_left(double confidence, double spent) {
+  // Never a level so small that a quantile overflows (as early_look_confidence).
+  return std::max(std::clamp(1.0 - confidence, 0.0, 1.0) - spent, 1e-12);
+}
+
+std::optional<double> final_look_fail_alpha(const RunData& data, double confidence) {
   double spent = 0;
   for (const auto& e : data.events) {
     if (e.event != "early_look") continue;
     auto it = e.fields.find("confidence");
     if (it != e.fields.end() && it->is_number()) spent += std::clamp(1.0 - it->get<double>(), 0.0, 1.0);
   }
-  if (spent <= 0) return confidence;
-  // Never a level so small that a quantile overflows (as early_look_confidence).
-  return 1.0 - std::max(alpha - spent, 1e-12);
+  if (spent <= 0) return std::nullopt;
+  return alpha_left(confidence, spent);
 }
 
 }  // namespace soak

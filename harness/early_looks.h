@@ -83,10 +83,16 @@ bool growth_slowing(std::span<const double> t, std::span<const double> v, std::s
 bool early_fail_stops(const RunData& data, const Judgement& j, const BudgetResult& b, double now_s,
                       std::string* why = nullptr);
 
-/// Confidence of a run's final judgement: 1 - (alpha - what the early looks
-/// spent), alpha = 1 - `confidence`; the looks are the `early_look` events
-/// (field `confidence`) of `data`. Without looks, `confidence`. `soak run`
-/// and `soak check` both use it, so they agree.
-double final_look_confidence(const RunData& data, double confidence);
+/// The level a run's final judgement spends on fails: alpha - what the
+/// early looks spent, alpha = 1 - `confidence`; the looks are the
+/// `early_look` events (field `confidence`) of `data`. Empty without looks
+/// (fails then take alpha, as passes always do). `soak run` and `soak check`
+/// both set AnalysisOptions::fail_alpha from it, so they agree.
+std::optional<double> final_look_fail_alpha(const RunData& data, double confidence);
+
+/// alpha - `spent` (alpha = 1 - `confidence`), never a level so small that a
+/// quantile overflows: final_look_fail_alpha, and the benches that simulate
+/// the looks.
+double alpha_left(double confidence, double spent);
 
 }  // namespace soak

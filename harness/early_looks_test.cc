@@ -82,7 +82,7 @@ RunData with_looks(const std::vector<double>& confidences) {
 }
 
 TEST(EarlyLooksTest, TheFinalJudgementSpendsWhatTheLooksLeft) {
-  EXPECT_DOUBLE_EQ(final_look_confidence(RunData{}, 0.99), 0.99);  // no --fail-fast
+  EXPECT_FALSE(final_look_fail_alpha(RunData{}, 0.99));  // no --fail-fast: fails take alpha
   // Every early look of a K = 4 plan done (as look_options levels them):
   // the end is look 4 and keeps alpha/2.
   LookPlan p = plan_looks(2min, 90s);
@@ -92,13 +92,17 @@ TEST(EarlyLooksTest, TheFinalJudgementSpendsWhatTheLooksLeft) {
   // 0.005 * ln(1 + (e-1) k/3): 0.0022642, then 0.0015528 and 0.0011831.
   EXPECT_NEAR(1 - looks[0], 0.0022641621263197, 1e-12);
   EXPECT_NEAR(1 - looks[2], 0.0011830874230493, 1e-12);
-  double final_conf = final_look_confidence(with_looks(looks), 0.99);
-  EXPECT_NEAR(final_conf, 0.995, 1e-12);
-  double spent = 1 - final_conf;
+  auto final_alpha = final_look_fail_alpha(with_looks(looks), 0.99);
+  ASSERT_TRUE(final_alpha);
+  EXPECT_NEAR(*final_alpha, 0.005, 1e-12);
+  double spent = *final_alpha;
   for (double c : looks) spent += 1 - c;
   EXPECT_NEAR(spent, 0.01, 1e-15);  // alpha in all, not 2 alpha
   // A run that ended after one look (the SUT exited) keeps the rest.
-  EXPECT_NEAR(final_look_confidence(with_looks({looks[0]}), 0.99), 0.99 + (1 - looks[0]), 1e-15);
+  auto after_one = final_look_fail_alpha(with_looks({looks[0]}), 0.99);
+  ASSERT_TRUE(after_one);
+  EXPECT_NEAR(*after_one, 0.01 - (1 - looks[0]), 1e-15);
+  EXPECT_DOUBLE_EQ(alpha_left(0.99, 0.02), 1e-12);  // never a zero level
 }
 
 // One reading a second from `from` to `to` of f(t) plus a little seeded noise.

@@ -756,8 +756,7 @@ Summary Run::judge_and_report() {
   // Under --fail-fast the last look of the plan: its fails spend what the
   // early looks left; passes (and the interval shown) keep the confidence.
   opt.confidence = config_.confidence;
-  if (double last = final_look_confidence(data, config_.confidence); last != config_.confidence)
-    opt.fail_alpha = 1 - last;
+  opt.fail_alpha = final_look_fail_alpha(data, config_.confidence);
   if (config_.warmup && ready_s_) opt.warmup_s = *ready_s_ + to_seconds(*config_.warmup);
   opt.end_s = end_s_;
   Judgement judgement = judge_run(data, config_.budgets, opt);
