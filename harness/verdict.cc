@@ -87,11 +87,12 @@ Summary assemble_summary(const RunData& data, const Judgement& judgement, const 
       if (reason.starts_with("inconclusive: ")) reason.remove_prefix(14);
       std::string w = fmt::format("budget {} is inconclusive ({}); it passes because --strict is off", b.spec,
                                   reason.empty() ? "no reason given" : reason);
-      // The run that would decide it, unless the reason already says (in the
-      // same words and rounding: one figure, not "about 11 min" and "10m1s").
-      if (b.needed_s && reason.find(" would resolve ") == std::string_view::npos &&
-          reason.find(" would decide ") == std::string_view::npos)
-        w += fmt::format("; a run of {} would decide it", analysis::format_about(*b.needed_s));
+      // The run that would decide it, unless the reason already gives that
+      // figure (one figure, in one rounding: not "about 11 min" and "10m1s").
+      if (b.needed_s) {
+        const std::string about = analysis::format_about(*b.needed_s);
+        if (reason.find(about) == std::string_view::npos) w += "; a run of " + about + " would decide it";
+      }
       s.warnings.push_back(std::move(w));
     }
   }
