@@ -73,13 +73,14 @@ std::vector<size_t> find_resets(std::span<const double> t, std::span<const doubl
 /// sawtooth (at least kMinResets resets after t_start), blocks are cut at the
 /// resets instead, each at least `block_s` long and starting at a trough; the
 /// partial cycle before the first reset is left out, and each block's value
-/// is its minimum at that minimum's time. A block holding fewer than half
-/// the median count (when the sampling thins, kThinningRatio: a time block
-/// with fewer than kKeepShare of the 90th percentile count, at most
-/// kMaxMergedBlocks together once they hold half the median) (a gap's edge) is
-/// merged with the blocks after it until it holds that many (the minimum of
-/// fewer samples sits higher and would bias the slope); a short remainder at
-/// the end joins the last block. No reading is dropped.
+/// is its minimum at that minimum's time. A block holding too few samples (a
+/// gap's edge, sampling that thins out) is merged with the blocks after it
+/// until it holds enough, since the minimum of fewer samples sits higher and
+/// would bias the slope: enough is half the median count, or, when the
+/// sampling thins (kThinningRatio), kKeepShare of the 90th percentile count
+/// for time blocks, at most kMaxMergedBlocks of them together once they hold
+/// half the median. A short remainder at the end joins the last block. No
+/// reading is dropped.
 /// `resets`: find_resets(t, v, t_start) when the caller has it already
 /// (it costs passes over every difference and two medians); null computes it.
 Blocks make_blocks(std::span<const double> t, std::span<const double> v, double t_start,

@@ -93,8 +93,7 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
     // A pass under kMinPhiPoints points: the exact interval has no finite
     // bound at 1 % below 5 points and is the 1st to 7th most extreme of the
     // 10 to 36 pairwise slopes from 5 to 9, so a short flat run could hardly
-    // pass; the t
-    // interval on the (inflated) OLS standard error bounds it.
+    // pass; the t interval on the (inflated) OLS standard error bounds it.
     if (use == IntervalUse::kPass && f.n < kMinPhiPoints) {
       f.ci_two_sided = {f.slope - z2 * se_ols, f.slope + z2 * se_ols};
       f.ci_one_sided = {f.slope - z1 * se_ols, f.slope + z1 * se_ols};

@@ -48,11 +48,11 @@ enum class IntervalUse { kConservative, kPass };
 /// noise, n (1 - phi^2) / (1 + phi^2) - 2 (Bartlett 1946; never fewer than
 /// n_eff - 2), and under kMinPhiPoints points, where the exact interval has
 /// no finite bound at 1 % below 5 points and is the 1st to 7th most extreme
-/// of the 10 to 36 pairwise slopes from 5 to 9 points, the bound is that t quantile times the
-/// OLS standard error inflated by the variance factor (n - 2 degrees of
-/// freedom when the residuals show no autocorrelation). Between
-/// kMinPhiPoints and kExactMaxN points without autocorrelation both uses
-/// take the exact interval.
+/// of the 10 to 36 pairwise slopes from 5 to 9 points, the bound is that t
+/// quantile times the OLS standard error inflated by the variance factor
+/// (n - 2 degrees of freedom when the residuals show no autocorrelation).
+/// Between kMinPhiPoints and kExactMaxN points without autocorrelation both
+/// uses take the exact interval.
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence,
                    IntervalUse use = IntervalUse::kConservative);
 

@@ -138,13 +138,12 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // Too few points for the exact test to ever reject: no lower bound (the
   // pass bound, a t interval under 10 points, may still be finite).
   if (!std::isfinite(low)) {
+    const std::string above = std::isfinite(high) ? fmt::format("slope {}, at most {}: not within budget {}, and ",
+                                                                analysis::format_amount(f.slope, unit) + "/" + per,
+                                                                analysis::format_amount(high, unit) + "/" + per, budget)
+                                                  : "";
     r.reason = fmt::format("inconclusive: {}{}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
-                           lead, std::isfinite(high)
-                               ? fmt::format("slope {}, at most {}: not within budget {}, and ",
-                                             analysis::format_amount(f.slope, unit) + "/" + per,
-                                             analysis::format_amount(high, unit) + "/" + per, budget)
-                               : "",
-                           in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+                           lead, above, in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
     return;
   }

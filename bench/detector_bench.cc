@@ -22,6 +22,7 @@
 
 #include "analysis/corpus.h"
 #include "analysis/early.h"
+#include "analysis/stats.h"
 #include "analysis/summarize.h"
 #include "common/budget.h"
 #include "harness/early_looks.h"
@@ -59,11 +60,11 @@ double med(std::vector<double> v) {
 // SD (Prais-Winsten) on every raw sample from the 10 % warm-up floor on,
 // as if the sawtooth, steps and bursts were known and subtracted. Its
 // chance of leaving a healthy case (final slope s <= B) inconclusive at
-// confidence 0.99 is 1 - Phi((B - s) / se - z_0.99): no method can pass
+// `confidence` is 1 - Phi((B - s) / se - z_confidence): no method can pass
 // what it cannot. It also holds the final slope over the whole span, so
 // for late onsets, steps and plateaus it knows the knee: a lower bound, not
 // a method. Run lengths where it is high are out of any detector's reach.
-double oracle_inconclusive(const CorpusCase& c, const SeriesData& s) {
+double oracle_inconclusive(const CorpusCase& c, const SeriesData& s, double confidence) {
   const double phi = c.params.phi, sigma = c.params.sigma;
   const double innov2 = sigma * sigma * (1 - phi * phi);
   double a11 = 0, a12 = 0, a22 = 0, prev = 0;
@@ -89,9 +90,7 @@ double oracle_inconclusive(const CorpusCase& c, const SeriesData& s) {
   const double det = a11 * a22 - a12 * a12;
   if (!(det > 0)) return 1;
   const double se = std::sqrt(innov2 * a11 / det);
-  const double z99 = 2.3263478740408408;
-  const double margin = (kBudget - c.final_ratio * kBudget) / se - z99;
-  return 1 - 0.5 * std::erfc(-margin / std::sqrt(2.0));
+  return 1 - normal_cdf((kBudget - c.final_ratio * kBudget) / se - normal_quantile(confidence));
 }
 
 std::string ratio_name(double r) {
@@ -129,7 +128,7 @@ int main(int argc, char** argv) {
     RunData d;
     d.run = {{"interval_s", c.params.interval_s}};
     d.series.push_back(generate_series(c.params));
-    const double oracle = c.healthy ? oracle_inconclusive(c, d.series[0]) : 0;
+    const double oracle = c.healthy ? oracle_inconclusive(c, d.series[0], conf) : 0;
     // The run starts at launch (t = 0), where soak run's /proc series begin,
     // even when the judged series' first reading comes later (the sparse
     // shape's first of 5-10 readings is at 1/5-1/10 of the run): a counter

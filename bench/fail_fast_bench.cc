@@ -93,11 +93,15 @@ SeriesData until(const SeriesData& s, double end) {
   return part;
 }
 
-Verdict judge(const SeriesData& s, const Budget& b, const AnalysisOptions& o) {
+RunData run_of(const SeriesData& s) {
   RunData d;
   d.run = {{"interval_s", kInterval}};
   d.series.push_back(s);
-  return judge_run(d, {b}, o).budgets[0].verdict;
+  return d;
+}
+
+Verdict judge(const SeriesData& s, const Budget& b, const AnalysisOptions& o) {
+  return judge_run(run_of(s), {b}, o).budgets[0].verdict;
 }
 
 struct Tally {
@@ -152,9 +156,7 @@ int main(int argc, char** argv) {
           // As the run loop (harness/run.cc): a failed look stops the run
           // only when early_fail_stops allows it (15 min of post-warm-up data
           // for a memory series, a resolved sawtooth, growth not slowing).
-          RunData d;
-          d.run = {{"interval_s", kInterval}};
-          d.series.push_back(until(full, now));
+          const RunData d = run_of(until(full, now));
           const Judgement j = judge_run(d, {budget}, o);
           if (j.budgets[0].verdict == Verdict::kFail && early_fail_stops(d, j, j.budgets[0], now)) {
             if (std::getenv("SOAK_BENCH_DUMP") && shape.healthy)
