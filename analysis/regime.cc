@@ -23,6 +23,8 @@ std::string_view window_name(int w) {
   }
 }
 
+std::string_view regime_name(const Regime& r) { return r.since_step ? "since the step" : window_name(r.window); }
+
 double window_share(int w) { return w <= 0 ? 1.0 : w == 1 ? 0.5 : 1.0 / 3.0; }
 
 namespace {
@@ -108,6 +110,34 @@ double chow_p(std::span<const double> t, std::span<const double> v, double split
   return boost::math::cdf(boost::math::complement(dist, f));
 }
 
+Jump dominant_jump(std::span<const double> v, size_t last) {
+  Jump j;
+  const size_t n = v.size();
+  if (last >= n || last < 2) return j;
+  std::vector<double> d;
+  double big = 0;
+  for (size_t i = 0; i < last; ++i) {
+    d.push_back(v[i + 1] - v[i]);
+    if (std::fabs(d.back()) > std::fabs(big)) {
+      big = d.back();
+      j.at = i + 1;
+    }
+  }
+  auto level = [&](size_t from, size_t to) {  // median of v[from, to)
+    std::vector<double> s(v.begin() + static_cast<long>(from), v.begin() + static_cast<long>(std::min(to, n)));
+    return median(s);
+  };
+  const double total = level(last, last + 3) - level(0, std::min<size_t>(3, last));
+  std::vector<double> dev;
+  const double md = median(d);
+  for (double x : d) dev.push_back(std::fabs(x - md));
+  const double noise = 1.4826 * median(dev);
+  j.found = std::fabs(big) >= 0.6 * std::fabs(total) && std::fabs(big) > 4 * noise &&
+            std::signbit(big) == std::signbit(total);
+  j.amount = big;
+  return j;
+}
+
 Regime select_regime(std::span<const double> t, std::span<const double> v, double from_s, double to_s,
                      double alpha, bool tails) {
   Regime r;
@@ -136,38 +166,41 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   r.change_p = smallest_p;
   r.first = window_first(t, from_s, to_s, r.window);
   r.start_s = window_start(from_s, to_s, r.window);
+  // Judged from a step on: the data since it, when that is longer than the
+  // window (a step one jump apart from the rest is no trend, and the flat
+  // data after it is the final regime). With one window (too few points for
+  // tail windows), the step is sought in the whole window.
+  auto since = [&](size_t at) {
+    if (at + 1 < r.first || (r.window == 0 && at + 1 < n)) {
+      if (n - (at + 1) < kMinPointsAfterStep) return;
+      r.since_step = true;
+      r.first = at + 1;
+      r.start_s = t[at + 1];
+    }
+  };
+  if (tails && r.windows == 1 && n >= 2 * kMinPointsAfterStep) {
+    if (Jump j = dominant_jump(v, n - 3); j.found) {
+      r.step = true;
+      r.step_amount = j.amount;
+      r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;
+      since(j.at);
+      if (!r.since_step) r.step = false;  // described only when judged from it
+    }
+    return r;
+  }
   if (r.window == 0 || r.first == 0 || r.first >= n) return r;
 
   // What came before: one jump carrying most of the change, or a slope.
   std::vector<double> early_h;
   for (size_t i = 0; i < r.first; ++i) early_h.push_back(t[i] / 3600.0);
   if (r.first >= 2) r.early_slope_per_h = theil_sen(early_h, v.first(r.first)).slope;
-  const size_t last = std::min(r.first, n - 1);  // a jump into the window's first point counts
-  std::vector<double> d;
-  size_t at = 0;
-  double big = 0;
-  for (size_t i = 0; i < last; ++i) {
-    d.push_back(v[i + 1] - v[i]);
-    if (std::fabs(d.back()) > std::fabs(big)) {
-      big = d.back();
-      at = i + 1;
-    }
-  }
-  auto level = [&](size_t from, size_t to) {  // median of v[from, to)
-    std::vector<double> s(v.begin() + static_cast<long>(from), v.begin() + static_cast<long>(std::min(to, n)));
-    return median(s);
-  };
-  double total = level(last, last + 3) - level(0, std::min<size_t>(3, last));
-  std::vector<double> dev;
-  double md = median(d);
-  for (double x : d) dev.push_back(std::fabs(x - md));
-  double noise = 1.4826 * median(dev);
-  if (d.size() >= 2 && std::fabs(big) >= 0.6 * std::fabs(total) && std::fabs(big) > 4 * noise &&
-      std::signbit(big) == std::signbit(total)) {
+  // A jump into the window's first point counts.
+  if (Jump j = dominant_jump(v, std::min(r.first, n - 1)); j.found) {
     r.step = true;
-    r.step_amount = big;
+    r.step_amount = j.amount;
     // Dated between the points before and after the jump (to within a block).
-    r.step_at_s = (t[at - 1] + t[at]) / 2;
+    r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;
+    since(j.at);
     return r;
   }
   // A change of slope: date it and measure both slopes with the continuous

@@ -36,6 +36,7 @@ inline constexpr double kMaterialChange = 0.25;
 
 /// "whole", "last 1/2", "last 1/3".
 std::string_view window_name(int w);
+
 /// Share of the post-warm-up span that window `w` covers: 1, 1/2, 1/3.
 double window_share(int w);
 
@@ -58,11 +59,30 @@ struct Regime {
   // Description of what came before the selected window (empty when whole):
   bool step = false;       // one jump carries most of the earlier change
   double step_amount = 0;  // the jump
-  double step_at_s = 0;    // time of the point after the jump
+  double step_at_s = 0;    // between the points before and after the jump
+  /// Judged since the step: from the second point after the jump, when that
+  /// is longer than the selected window (or the only window holds the step).
+  bool since_step = false;
   double early_slope_per_h = 0;  // slope before the change (no step)
   double late_slope_per_h = 0;   // slope after it (NaN: use the window's)
   double change_at_s = 0;        // when the slope changed (one-knee fit)
 };
+
+/// window_name of the regime's window, or "since the step".
+std::string_view regime_name(const Regime& r);
+
+/// Judging from a step needs this many points after it.
+inline constexpr size_t kMinPointsAfterStep = 5;
+
+/// The jump between consecutive points of v[0..last] that carries most of
+/// the change from the first three points to v[last..last+2] (>= 60 % of it,
+/// the same sign) and exceeds 4 robust SDs (1.4826 MAD) of the differences.
+struct Jump {
+  bool found = false;
+  size_t at = 0;      // index of the point after the jump
+  double amount = 0;  // the largest jump (found or not)
+};
+Jump dominant_jump(std::span<const double> v, size_t last);
 
 /// Chooses the final regime of points (t in s, v) covering [from_s, to_s].
 /// With `tails` false only the whole window can be chosen (a cycle longer

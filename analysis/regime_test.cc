@@ -51,8 +51,24 @@ TEST(Regime, StepThenFlatPassesOutright) {
   const auto& b = only(j);
   EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
   EXPECT_EQ(b.reason,
-            "a one-off step of 30 MiB at 20:00, flat since: slope -114 KiB/h [-459, 158] over the last 1/2 within budget 2 MiB/h");
-  EXPECT_EQ(j.series[0].trend->regime, "last 1/2");
+            "a one-off step of 30 MiB at 20:00, flat since: slope -72.6 KiB/h [-250, 57.3] within budget 2 MiB/h");
+  // Judged from the second point after the step: longer than the last 1/2.
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
+  EXPECT_GT(j.series[0].trend->regime_start_s, 1200);
+  EXPECT_LT(j.series[0].trend->regime_start_s, 1300);
+}
+
+TEST(Regime, StepInAShortRunIsJudgedSinceTheStep) {
+  // Ten minutes read every 10 s: 30 s blocks, too few for tail windows, so
+  // the whole window is the only one; a 20 MiB step at 3:20 inside it.
+  auto f = [](double t) { return 100 * kMiB + (t >= 200 ? 20 * kMiB : 0); };
+  auto d = run_with({shape("rss_bytes", 600, 10, f, 0.05 * kMiB, 7)}, 10);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(j.series[0].trend->regime_windows, 1);
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
+  EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
+  EXPECT_EQ(b.reason, "a one-off step of 20 MiB at 3:25, flat since: slope 0.11 MiB/h [-1.15, 0.84] within budget 2 MiB/h");
 }
 
 TEST(Regime, LateOnsetFailsAndSaysGrowthIsNotLinear) {
@@ -82,7 +98,7 @@ TEST(Regime, StepThenLeakFails) {
   const auto& b = only(j);
   EXPECT_EQ(b.verdict, Verdict::kFail) << b.reason;
   EXPECT_EQ(b.reason,
-            "a one-off step of 40 MiB at 14:59, then growth: slope 19.9 MiB/h [19.6, 20.1] over the last 1/2 exceeds budget 2 MiB/h");
+            "a one-off step of 40 MiB at 14:59, then growth: slope 19.9 MiB/h [19.7, 20] exceeds budget 2 MiB/h");
 }
 
 TEST(Regime, GrowthThatStoppedDoesNotFail) {
@@ -97,7 +113,7 @@ TEST(Regime, GrowthThatStoppedDoesNotFail) {
   const auto& b = only(j);
   EXPECT_NE(b.verdict, Verdict::kFail) << b.reason;
   EXPECT_EQ(b.reason,
-            "growth slowed from 39.5 MiB/h to -91.2 KiB/h at 25:14: slope -125 KiB/h [-446, 136] over the last 1/2 within budget 2 MiB/h");
+            "growth slowed from 39.5 MiB/h to -91.2 KiB/h at 25:14: slope -125 KiB/h [-446, 131] over the last 1/2 within budget 2 MiB/h");
 }
 
 TEST(Regime, SevenRisingGoroutineReadingsFailAtOnePercent) {

@@ -131,7 +131,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
     r.tail = fit_slope(std::span<const double>(x).subspan(from),
                        std::span<const double>(post.v).subspan(from), o.confidence);
   }
-  if (r.regime.window > 0) {
+  if (r.regime.window > 0 || r.regime.step) {
     auto two_digits = [](double v) {  // 29.9 MiB -> 30 MiB: a step's size is not precise to 3 digits
       if (v == 0 || !std::isfinite(v)) return v;
       double e = std::pow(10.0, std::floor(std::log10(std::fabs(v))) - 1);
@@ -179,7 +179,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   t.mds_per_h = detectable_excess(r.fit.se, o.confidence, o.power, r.fit.n_eff);
   t.block_t = post.t;
   t.block_v = post.v;
-  t.regime = std::string(window_name(r.regime.window));
+  t.regime = std::string(regime_name(r.regime));
   t.regime_start_s = post.t[first];
   t.regime_windows = r.regime.windows;
   if (r.tail) t.tail_slope_per_h = r.tail->slope;

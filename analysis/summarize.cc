@@ -111,7 +111,12 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   const std::string range = analysis::format_rate_interval(f.slope, std::isfinite(low) ? low : -inf,
                                                            std::isfinite(high) ? high : inf, unit, per);
   const std::string budget = analysis::format_amount(limit, unit) + "/" + per;
-  const std::string since = in.window == "whole" ? "" : " over the " + in.window;
+  // Where the slope was judged, for the reasons: nothing for the whole
+  // window, " over the last 1/2"; since a step, the step's own wording
+  // ("flat since", "then growth") says it, except in an inconclusive lead.
+  const bool since_step = in.window == "since the step";
+  const std::string since = in.window == "whole" || since_step ? "" : " over the " + in.window;
+  const std::string judged = since_step ? " " + in.window : since;
   if (low > limit && in.unresolved_resets > 0) {
     r.verdict = Verdict::kInconclusive;
     r.reason = fmt::format("inconclusive: slope {} but the series dropped back {} time{} (a GC or allocator cycle "
@@ -134,7 +139,7 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
     return;
   }
   r.verdict = Verdict::kInconclusive;
-  const std::string lead = in.shape.empty() ? "" : in.shape + "; judged" + since + ": ";
+  const std::string lead = in.shape.empty() ? "" : in.shape + "; judged" + judged + ": ";
   // Too few points for the exact test to ever reject: no lower bound (the
   // pass bound, a t interval under 10 points, may still be finite).
   if (!std::isfinite(low)) {
@@ -143,7 +148,7 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
                                                                 analysis::format_amount(high, unit) + "/" + per, budget)
                                                   : "";
     r.reason = fmt::format("inconclusive: {}{}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
-                           lead, above, in.n, since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+                           lead, above, in.n, since_step ? " " + in.window : since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
     return;
   }
@@ -269,7 +274,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     base.pass_alpha = pass_alpha;
     base.post_s = tr.post.t.empty() ? 0 : tr.post_end_s - tr.warmup_end_s;
     if (!b.per_request()) {
-      base.window = std::string(analysis::window_name(tr.regime.window));
+      base.window = std::string(analysis::regime_name(tr.regime));
       base.window_start_s = tr.regime.start_s;
       base.shape = tr.shape;
       base.step = tr.flat_after_step;

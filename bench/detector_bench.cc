@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
   std::map<double, Tally> by_duration_healthy;  // healthy cases by run length
   std::map<double, int> by_duration_imprecise;  // ... of them inconclusive with MDS > 3B
   std::map<double, double> by_duration_oracle;   // ... the oracle's expected inconclusive count
+  std::map<std::string, double> by_shape_oracle;  // healthy cases: the oracle's expected inconclusive count
   double oracle_inc = 0;
   // A run with 6 slope budgets and nothing failing judges each at alpha / 6
   // (Holm's first step): its family-wise false-alarm rate is
@@ -139,8 +140,8 @@ int main(int argc, char** argv) {
     Judgement j = judge_run(d, {budget}, o);
     const BudgetResult& b = j.budgets[0];
     if (std::getenv("SOAK_BENCH_DUMP") && ((c.healthy && b.verdict == Verdict::kInconclusive) || (c.leak && c.final_ratio >= 5 && c.final_share >= 1.0 / 3 && b.verdict != Verdict::kFail) || (c.healthy && b.verdict == Verdict::kFail)))
-      std::printf("DUMP %s mds=%.2fB h=%d l=%d fr=%.2f T=%.0f dt=%.2f sig=%.2fMiB phi=%.2f saw=%.1fMiB/%.0fs step=%.1fMiB pts=%d thin=%.1f | %s %s\n",
-                  c.shape.c_str(), b.mds ? *b.mds / kBudget : -1.0, c.healthy, c.leak, c.final_ratio, c.params.duration_s, c.params.interval_s,
+      std::printf("DUMP %s oracle=%.2f hi=%.2fB mds=%.2fB h=%d l=%d fr=%.2f T=%.0f dt=%.2f sig=%.2fMiB phi=%.2f saw=%.1fMiB/%.0fs step=%.1fMiB pts=%d thin=%.1f | %s %s\n",
+                  c.shape.c_str(), oracle, b.ci_high ? *b.ci_high / kBudget : 99.0, b.mds ? *b.mds / kBudget : -1.0, c.healthy, c.leak, c.final_ratio, c.params.duration_s, c.params.interval_s,
                   c.params.sigma / kMiB, c.params.phi, c.params.saw_amp / kMiB, c.params.saw_period_s,
                   c.params.step_amp / kMiB, c.params.points, c.params.thin_factor,
                   b.verdict == Verdict::kFail ? "FAIL" : b.verdict == Verdict::kPass ? "pass" : "INC", b.reason.c_str());
@@ -164,6 +165,7 @@ int main(int argc, char** argv) {
       by_duration_healthy[c.params.duration_s].add(b);
       by_duration_imprecise[c.params.duration_s] += imprecise;
       by_duration_oracle[c.params.duration_s] += oracle;
+      by_shape_oracle[c.shape] += oracle;
       oracle_inc += oracle;
       AnalysisOptions o6;
       o6.confidence = 1 - (1 - conf) / kFamily;
@@ -238,12 +240,12 @@ int main(int argc, char** argv) {
                 pct(t.inc, t.n));
   std::printf("\nHealthy cases (final regime <= budget), by shape; false alarms of one budget at alpha = 1 %%, and\n"
               "family-wise over a run of %d such budgets (Holm: each at alpha/%d)\n", kFamily, kFamily);
-  std::printf("| shape | n | false alarm %% (1 budget) | false alarm %% (%d budgets, family-wise) | pass %% | inconclusive %% |\n"
-              "|---|---|---|---|---|---|\n", kFamily);
+  std::printf("| shape | n | false alarm %% (1 budget) | false alarm %% (%d budgets, family-wise) | pass %% | inconclusive %% | oracle inconclusive %% |\n"
+              "|---|---|---|---|---|---|---|\n", kFamily);
   for (auto& [s, t] : healthy_by_shape) {
     const Tally& t6 = healthy6_by_shape[s];
-    std::printf("| %s | %d | %.2f | %.2f | %.1f | %.1f |\n", s.c_str(), t.n, pct(t.fail, t.n), family(t6),
-                pct(t.pass, t.n), pct(t.inc, t.n));
+    std::printf("| %s | %d | %.2f | %.2f | %.1f | %.1f | %.1f |\n", s.c_str(), t.n, pct(t.fail, t.n), family(t6),
+                pct(t.pass, t.n), pct(t.inc, t.n), t.n ? 100 * by_shape_oracle[s] / t.n : 0.0);
   }
   std::printf("\nLeaks of >= 5x the budget in a final regime covering >= 1/3 of the run, by shape\n");
   std::printf("| shape | n | detected %% | detected %% where MDS <= 5B |\n|---|---|---|---|\n");
