@@ -218,6 +218,20 @@ Blocks points_from(std::span<const double> t, std::span<const double> v, double 
   return b;
 }
 
+void merge_floor_pairs(std::vector<double>& t, std::vector<double>& v) {
+  const size_t n = std::min(t.size(), v.size());
+  if (n < 2) return;
+  std::vector<double> mt, mv;
+  for (size_t i = 0; i + 1 < n; i += 2) {
+    size_t lo = v[i + 1] < v[i] ? i + 1 : i;
+    if (i + 3 == n && v[i + 2] < v[lo]) lo = i + 2;  // the odd last block
+    mt.push_back(t[lo]);
+    mv.push_back(v[lo]);
+  }
+  t = std::move(mt);
+  v = std::move(mv);
+}
+
 double default_block_s(double interval_s, double span_s, size_t max_blocks) {
   // 30 s blocks (DETECTION.md 2.2), shortened for short runs so that about
   // kShortRunBlocks remain: a 40 s run with a blatant leak must still be

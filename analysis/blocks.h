@@ -101,6 +101,12 @@ Blocks group_points(std::span<const double> t, std::span<const double> v, double
 /// point; above, in groups of consecutive readings (group_points).
 inline constexpr size_t kMaxPerPointReadings = 2000;
 
+/// Floor blocks (t, v) merged in pairs: each pair's lower value at that
+/// block's time, which is the minimum of the blocks twice as long, read
+/// without going back to the samples; an odd last block joins the last pair
+/// (as make_blocks' short remainder joins the last block).
+void merge_floor_pairs(std::vector<double>& t, std::vector<double>& v);
+
 /// Default block length: 30 s (shorter for runs under 30 min, so about 60
 /// blocks remain), at least 3 sampling intervals, and long
 /// enough that `span_s` holds at most `max_blocks` blocks.

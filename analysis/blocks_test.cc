@@ -214,5 +214,16 @@ TEST(Blocks, GroupPointsCountsReadingsNotTime) {
   EXPECT_EQ(group_points(t, v, 0, 10000).t.size(), 5000u);
 }
 
+TEST(Blocks, FloorPairsKeepTheLowerBlockAtItsTime) {
+  // Five blocks: pairs (1, 2), then (3, 4) with the odd fifth joining it.
+  std::vector<double> t{10, 20, 30, 40, 50}, v{5, 4, 7, 6, 3};
+  merge_floor_pairs(t, v);
+  EXPECT_EQ(t, (std::vector<double>{20, 50}));
+  EXPECT_EQ(v, (std::vector<double>{4, 3}));
+  std::vector<double> t1{10}, v1{5};
+  merge_floor_pairs(t1, v1);  // one block: nothing to merge
+  EXPECT_EQ(v1, (std::vector<double>{5}));
+}
+
 }  // namespace
 }  // namespace soak::analysis

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "analysis/series_trend.h"
 #include "analysis/summarize.h"
 
 namespace soak {
@@ -51,7 +52,7 @@ TEST(Regime, StepThenFlatPassesOutright) {
   const auto& b = only(j);
   EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
   EXPECT_EQ(b.reason,
-            "a one-off step of 30 MiB at 20:00, flat since: slope -72.6 KiB/h [-250, 57.3] within budget 2 MiB/h");
+            "a one-off step of 30 MiB at 20:00, flat since: slope -72.6 KiB/h [-250, 78.5] within budget 2 MiB/h");
   // Judged from the second point after the step: longer than the last 1/2.
   EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_GT(j.series[0].trend->regime_start_s, 1200);
@@ -68,7 +69,44 @@ TEST(Regime, StepInAShortRunIsJudgedSinceTheStep) {
   EXPECT_EQ(j.series[0].trend->regime_windows, 1);
   EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
-  EXPECT_EQ(b.reason, "a one-off step of 20 MiB at 3:25, flat since: slope 0.11 MiB/h [-1.15, 0.84] within budget 2 MiB/h");
+  EXPECT_EQ(b.reason, "a one-off step of 20 MiB at 3:25, flat since: slope 0.11 MiB/h [-1.15, 0.93] within budget 2 MiB/h");
+}
+
+TEST(Regime, CorrelatedBlocksOfTheJudgedWindowAreMerged) {
+  // Ten minutes at 1 s of a flat floor under AR(1) noise (phi 0.99 per
+  // second): 10 s blocks whose minima wander together. A 10-minute run has
+  // too few blocks to double them all (the tail windows need 45); the
+  // judged window's blocks are merged in pairs while the residuals of their
+  // line stay correlated (lag-1 > 0.5).
+  SeriesData s{"rss_bytes", {}, {}};
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> z(0, 1);
+  double e = 0;
+  for (int i = 1; i <= 600; ++i) {
+    e = 0.99 * e + std::sqrt(1 - 0.99 * 0.99) * 0.3 * kMiB * z(rng);
+    s.t.push_back(i);
+    s.v.push_back(100 * kMiB + e);
+  }
+  analysis::SeriesTrendOptions o;
+  o.start_s = 1;
+  o.end_s = 600;
+  o.interval_s = 1;
+  analysis::SeriesTrend tr = analysis::analyze_series(s, SeriesKind::kBytes, "bytes", o);
+  ASSERT_TRUE(tr.judgeable);
+  EXPECT_EQ(tr.post.t.size(), 54);
+  EXPECT_EQ(tr.judged_merges, 2);
+  EXPECT_EQ(tr.judged_t.size(), 13);  // 54 / 4, the last two blocks in the last group
+  // Each judged point is the lowest of its 2^k blocks, at that block's time.
+  size_t group = size_t{1} << tr.judged_merges;
+  for (size_t k = 0; k + 1 < tr.judged_t.size(); ++k) {
+    auto first = tr.post.v.begin() + static_cast<long>(tr.regime.first + k * group);
+    auto lo = std::min_element(first, first + static_cast<long>(group));
+    EXPECT_EQ(tr.judged_v[k], *lo);
+    EXPECT_EQ(tr.judged_t[k], tr.post.t[static_cast<size_t>(lo - tr.post.v.begin())]);
+  }
+  // Still undecided (ten minutes of wandering noise), but on 40 s blocks.
+  Judgement j = judge_run(run_with({s}), {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).reason, "inconclusive: this run could only detect slopes above 8.69 MiB/h; about 22 min would resolve 2 MiB/h");
 }
 
 TEST(Regime, LateOnsetFailsAndSaysGrowthIsNotLinear) {
@@ -113,7 +151,7 @@ TEST(Regime, GrowthThatStoppedDoesNotFail) {
   const auto& b = only(j);
   EXPECT_NE(b.verdict, Verdict::kFail) << b.reason;
   EXPECT_EQ(b.reason,
-            "growth slowed from 39.5 MiB/h to -91.2 KiB/h at 25:14: slope -125 KiB/h [-446, 131] over the last 1/2 within budget 2 MiB/h");
+            "growth slowed from 39.5 MiB/h to -91.2 KiB/h at 25:14: slope -125 KiB/h [-446, 136] over the last 1/2 within budget 2 MiB/h");
 }
 
 TEST(Regime, SevenRisingGoroutineReadingsFailAtOnePercent) {

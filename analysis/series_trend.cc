@@ -28,20 +28,23 @@ std::vector<double> to_hours(std::span<const double> t) {
   return h;
 }
 
-// Lag-1 autocorrelation of the residuals of the model the series is judged
-// with: one line over its final regime (a step or a knee elsewhere must not
-// read as a cycle longer than the block).
+// Lag-1 autocorrelation of the residuals of the Theil-Sen line through
+// points (t in s, v).
+double line_residual_phi(std::span<const double> t, std::span<const double> v) {
+  if (t.size() < 3) return 0;
+  auto x = to_hours(t);
+  LineFit f = theil_sen(x, v);
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < r.size(); ++i) r[i] = v[i] - f.intercept - f.slope * x[i];
+  return autocorrelation(r, 1);
+}
+
+// ... of the model the series is judged with: one line over its final
+// regime (a step or a knee elsewhere must not read as a cycle longer than
+// the block).
 double residual_phi(const Blocks& all, double from_s, double to_s, double alpha, bool tails) {
   Regime rg = select_regime(all.t, all.v, from_s, to_s, alpha, tails);
-  Blocks b;
-  b.t.assign(all.t.begin() + static_cast<long>(rg.first), all.t.end());
-  b.v.assign(all.v.begin() + static_cast<long>(rg.first), all.v.end());
-  if (b.t.size() < 3) return 0;
-  auto x = to_hours(b.t);
-  LineFit f = theil_sen(x, b.v);
-  std::vector<double> r(b.v.size());
-  for (size_t i = 0; i < r.size(); ++i) r[i] = b.v[i] - f.intercept - f.slope * x[i];
-  return autocorrelation(r, 1);
+  return line_residual_phi(std::span<const double>(all.t).subspan(rg.first), std::span<const double>(all.v).subspan(rg.first));
 }
 
 std::string per_h(double v, std::string_view unit) { return format_amount(v, unit) + "/h"; }
@@ -102,7 +105,7 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   // Never below 2 * kWindows * kMinTailPoints blocks: the tail windows must
   // stay eligible, or a step before them would be judged inside the whole
   // window.
-  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence, tails) > 0.5; ++i) {
+  for (int i = 0; !gc_live && i < 4 && post.t.size() >= 2 * kWindows * kMinTailPoints && residual_phi(post, r.warmup_end_s, std::max(o.end_s, post.t.back()), 1 - o.confidence, tails) > kCorrelatedPhi; ++i) {
     block_s *= 2;
     post = make_blocks(s.t, s.v, r.warmup_end_s, block_s, r.signal, &post_resets);
   }
@@ -122,9 +125,17 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   const double alpha = 1 - o.confidence;
   r.regime = select_regime(post.t, post.v, r.warmup_end_s, r.post_end_s, alpha, tails);
   const size_t first = r.regime.first;
+  r.judged_t.assign(post.t.begin() + static_cast<long>(first), post.t.end());
+  r.judged_v.assign(post.v.begin() + static_cast<long>(first), post.v.end());
+  while (!gc_live && r.signal == Signal::kMin && r.judged_merges < kMaxRegimeMerges &&
+         r.judged_t.size() / 2 >= kMinPhiPoints) {
+    if (!(line_residual_phi(r.judged_t, r.judged_v) > kCorrelatedPhi)) break;
+    merge_floor_pairs(r.judged_t, r.judged_v);
+    ++r.judged_merges;
+  }
   auto x = to_hours(post.t);
-  std::span<const double> rx = std::span<const double>(x).subspan(first), ry = std::span<const double>(post.v).subspan(first);
-  r.fit = fit_slope(rx, ry, o.confidence);
+  const auto judged_x = to_hours(r.judged_t);
+  r.fit = fit_slope(judged_x, r.judged_v, o.confidence);
   const size_t n = post.t.size();
   if (n >= 15) {
     size_t from = n - n / 3;
@@ -167,8 +178,8 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   t.method = "theil-sen";
   t.signal = std::string(to_string(r.signal));
   t.ols_slope_per_h = r.fit.ols_slope;
-  t.fit_t0_s = post.t[first];
-  t.fit_y0 = r.fit.intercept + r.fit.slope * (post.t[first] / 3600.0);
+  t.fit_t0_s = r.judged_t.front();
+  t.fit_y0 = r.fit.intercept + r.fit.slope * (r.judged_t.front() / 3600.0);
   t.warmup_end_s = r.warmup_end_s;
   t.block_s = block_s;
   t.n_blocks = static_cast<int>(n);
@@ -199,9 +210,8 @@ size_t min_points_for(double alpha) {
 
 RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha) {
   RegimeFit f;
-  const size_t first = tr.regime.first;
-  auto x = to_hours(std::span<const double>(tr.post.t).subspan(first));
-  std::span<const double> y = std::span<const double>(tr.post.v).subspan(first);
+  auto x = to_hours(tr.judged_t);
+  std::span<const double> y = tr.judged_v;
   f.n = x.size();
   f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1);
   f.fail_fit = fit_slope(x, y, 1 - f.fail_alpha);

@@ -25,6 +25,15 @@ struct SeriesTrendOptions {
   double power = 0.95;              // for the minimum detectable slope
 };
 
+/// A floor's final regime whose line leaves residuals with lag-1
+/// autocorrelation above kCorrelatedPhi holds a cycle longer than its
+/// blocks: its blocks are merged in pairs, up to this many times, while at
+/// least kMinPhiPoints remain. All blocks are lengthened the same way before
+/// the regime is chosen, but only down to the points the tail windows need;
+/// the chosen window has no such need (DETECTION.md 2.2).
+inline constexpr int kMaxRegimeMerges = 3;
+inline constexpr double kCorrelatedPhi = 0.5;
+
 /// Fewer post-warm-up points than this: no trend and no verdict. There is no
 /// other floor: the exact test decides whether a few points suffice (7
 /// strictly rising points have p = 1/5040).
@@ -38,6 +47,11 @@ struct SeriesTrend {
   Blocks post;              // post-warm-up blocks (t in seconds)
   double post_end_s = 0;    // end of the post-warm-up span (the windows are shares of it)
   Regime regime;            // the final regime: which window is judged
+  /// The points judged: the regime window's blocks, merged in pairs
+  /// (merge_floor_pairs) `judged_merges` times while their residuals stay
+  /// correlated (see kMaxRegimeMerges); t in seconds.
+  std::vector<double> judged_t, judged_v;
+  int judged_merges = 0;
   SlopeFit fit;             // the regime's fit at the configured confidence; x in hours
   std::optional<SlopeFit> tail;  // last third of the post-warm-up blocks
   double warmup_end_s = 0;

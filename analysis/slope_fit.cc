@@ -49,19 +49,6 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   double ar1 = (1 + phi_c) / (1 - phi_c);
   double hr = hamed_rao_factor(resid);
   f.variance_factor = std::max(ar1, hr);
-  // A pass from kMinPhiPoints points on: residuals that alternate (the
-  // block floors of a cycle a little shorter than the block often do) make
-  // the slope more precise than independent ones, by the AR(1) factor of
-  // their (bias-corrected) phi, taken down to kMinPassPhi. A fail keeps the
-  // floor at 0: there a bound too tight is a false alarm.
-  double pass_phi = phi_c;
-  if (use == IntervalUse::kPass && f.n >= kMinPhiPoints) {
-    const double p = std::clamp(f.phi + (1 + 3 * f.phi) / dn, kMinPassPhi, 0.95);
-    if (p < 0) {
-      pass_phi = p;
-      f.variance_factor = (1 + p) / (1 - p);
-    }
-  }
   f.n_eff = dn / f.variance_factor;
 
   double alpha = 1 - confidence;
@@ -70,7 +57,7 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   // early looks of --fail-fast need it); for a pass, those of the residual
   // variance under AR(1) noise (Bartlett: n (1 - phi^2) / (1 + phi^2)).
   const double df_points = use == IntervalUse::kPass
-                                ? std::max(std::min(f.n_eff, dn), dn * (1 - pass_phi * pass_phi) / (1 + pass_phi * pass_phi))
+                                ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c))
                                 : f.n_eff;
   double z2 = t_quantile(1 - alpha / 2, df_points);
   double z1 = t_quantile(1 - alpha, df_points);
@@ -81,7 +68,7 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   // beyond kMinPhiPoints keep the normal approximation with the Student-t
   // quantile on n_eff, whose heavier tail the bench needs (scaling the exact
   // critical value alone let early --fail-fast looks stop healthy runs).
-  if (f.n < kMinPhiPoints || (f.n <= kExactMaxN && f.variance_factor == 1)) {
+  if (f.n < kMinPhiPoints || (f.n <= kExactMaxN && f.variance_factor <= 1)) {
     // Exact small-sample interval: invert the exact Mann-Kendall test of
     // y - b x. H0 "slope = b" is rejected upward when S(b) >= c, i.e. when at
     // most k* = (N - c) / 2 pairwise slopes lie below b: the lower bound is

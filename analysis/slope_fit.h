@@ -31,10 +31,6 @@ struct SlopeFit {
 /// (its estimate is noise); see fit_slope.
 inline constexpr size_t kMinPhiPoints = 10;
 
-/// A pass bound takes negative residual autocorrelation into account down to
-/// this phi (variance factor 1/3); a fail bound never below 0.
-inline constexpr double kMinPassPhi = -0.5;
-
 /// What an interval is for. A fail (and the interval shown without a
 /// budget) uses kConservative: a bound that is too tight there is a false
 /// alarm. A pass uses kPass, whose upper bound is the nominal one (see
@@ -55,10 +51,8 @@ enum class IntervalUse { kConservative, kPass };
 /// of the 10 to 36 pairwise slopes from 5 to 9 points, the bound is that t
 /// quantile times the OLS standard error inflated by the variance factor
 /// (n - 2 degrees of freedom when the residuals show no autocorrelation).
-/// From kMinPhiPoints points on, a pass takes residuals that alternate
-/// (bias-corrected phi < 0) as the AR(1) factor of that phi, floored at
-/// kMinPassPhi; between kMinPhiPoints and kExactMaxN points without
-/// autocorrelation both uses take the exact interval.
+/// Between kMinPhiPoints and kExactMaxN points without autocorrelation both
+/// uses take the exact interval.
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence,
                    IntervalUse use = IntervalUse::kConservative);
 
