@@ -166,26 +166,27 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   r.change_p = smallest_p;
   r.first = window_first(t, from_s, to_s, r.window);
   r.start_s = window_start(from_s, to_s, r.window);
-  // Judged from a step on: the data since it, when that is longer than the
-  // window (a step one jump apart from the rest is no trend, and the flat
-  // data after it is the final regime). With one window (too few points for
-  // tail windows), the step is sought in the whole window.
-  auto since = [&](size_t at) {
-    if (at + 1 < r.first || (r.window == 0 && at + 1 < n)) {
-      if (n - (at + 1) < kMinPointsAfterStep) return;
-      r.since_step = true;
-      r.first = at + 1;
-      r.start_s = t[at + 1];
-    }
+  // A dominant jump is described ("a one-off step of ...") and, when the
+  // data from the second point after it (the point right after it was
+  // picked for its jump) is longer than the window and holds enough points,
+  // judged from there: a step one jump apart from the rest is no trend, and
+  // the data after it is the final regime. With one window (too few points
+  // for tail windows), the jump is sought inside it.
+  auto describe = [&](const Jump& j) {
+    r.step = true;
+    r.step_amount = j.amount;
+    r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;  // between the points around the jump (to within a block)
+  };
+  auto judge_since = [&](const Jump& j) {
+    const size_t from = j.at + 1;
+    if (!((r.window == 0 || from < r.first) && n - from >= kMinPointsAfterStep)) return false;
+    r.since_step = true;
+    r.first = from;
+    r.start_s = t[from];
+    return true;
   };
   if (tails && r.windows == 1 && n >= 2 * kMinPointsAfterStep) {
-    if (Jump j = dominant_jump(v, n - 3); j.found) {
-      r.step = true;
-      r.step_amount = j.amount;
-      r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;
-      since(j.at);
-      if (!r.since_step) r.step = false;  // described only when judged from it
-    }
+    if (Jump j = dominant_jump(v, n - 3); j.found && judge_since(j)) describe(j);
     return r;
   }
   if (r.window == 0 || r.first == 0 || r.first >= n) return r;
@@ -196,11 +197,8 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   if (r.first >= 2) r.early_slope_per_h = theil_sen(early_h, v.first(r.first)).slope;
   // A jump into the window's first point counts.
   if (Jump j = dominant_jump(v, std::min(r.first, n - 1)); j.found) {
-    r.step = true;
-    r.step_amount = j.amount;
-    // Dated between the points before and after the jump (to within a block).
-    r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;
-    since(j.at);
+    describe(j);
+    judge_since(j);
     return r;
   }
   // A change of slope: date it and measure both slopes with the continuous

@@ -56,7 +56,8 @@ struct Regime {
   size_t first = 0;        // first point of the selected window
   double start_s = 0;      // its start time
   double change_p = 1;     // smallest Chow p among the tests that rejected a longer window
-  // Description of what came before the selected window (empty when whole):
+  // Description of what came before the selected window (empty when whole,
+  // unless the only window holds a step that it is judged since):
   bool step = false;       // one jump carries most of the earlier change
   double step_amount = 0;  // the jump
   double step_at_s = 0;    // between the points before and after the jump

@@ -68,9 +68,9 @@ TEST(SlopeFit, PassBoundUsesTheResidualVarianceDegreesOfFreedom) {
   EXPECT_GT(p.ci_one_sided.high, p.slope);
 }
 
-// Without autocorrelation (10 to 50 points whose residuals show none) both
-// bounds are the exact Mann-Kendall interval: the pass bound changes
-// nothing there.
+// Without positive autocorrelation (10 to 50 points; these residuals
+// alternate, lag-1 -0.64, which both bounds floor at 0) both bounds are the
+// exact Mann-Kendall interval: the pass bound changes nothing there.
 TEST(SlopeFit, PassBoundIsTheExactIntervalWithoutAutocorrelation) {
   std::vector<double> x, y;
   const double wiggle[] = {0.3, -0.2, 0.1, -0.4, 0.2, -0.1, 0.4, -0.3, 0.0, 0.25, -0.25, 0.15};

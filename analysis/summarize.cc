@@ -67,8 +67,8 @@ struct SlopeInputs {
   double warmup_end_s = 0;
   double start_s = 0;            // run start, for clock times
   size_t n = 0;                  // points judged
-  std::string window = "whole";  // the regime's window
-  double window_start_s = 0;
+  std::string window = "whole";  // the regime's window (regime_name)
+  bool since_step = false;       // ... judged since a step (Regime::since_step)
   std::string shape;             // what came before the regime, if anything
   bool step = false;
   size_t unresolved_resets = 0;  // SeriesTrend::unresolved_resets: no fail
@@ -114,9 +114,8 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // Where the slope was judged, for the reasons: nothing for the whole
   // window, " over the last 1/2"; since a step, the step's own wording
   // ("flat since", "then growth") says it, except in an inconclusive lead.
-  const bool since_step = in.window == "since the step";
-  const std::string since = in.window == "whole" || since_step ? "" : " over the " + in.window;
-  const std::string judged = since_step ? " " + in.window : since;
+  const std::string since = in.window == "whole" || in.since_step ? "" : " over the " + in.window;
+  const std::string judged = in.since_step ? " " + in.window : since;
   if (low > limit && in.unresolved_resets > 0) {
     r.verdict = Verdict::kInconclusive;
     r.reason = fmt::format("inconclusive: slope {} but the series dropped back {} time{} (a GC or allocator cycle "
@@ -148,7 +147,7 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
                                                                 analysis::format_amount(high, unit) + "/" + per, budget)
                                                   : "";
     r.reason = fmt::format("inconclusive: {}{}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
-                           lead, above, in.n, since_step ? " " + in.window : since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+                           lead, above, in.n, in.since_step ? judged : since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
     return;
   }
@@ -275,7 +274,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     base.post_s = tr.post.t.empty() ? 0 : tr.post_end_s - tr.warmup_end_s;
     if (!b.per_request()) {
       base.window = std::string(analysis::regime_name(tr.regime));
-      base.window_start_s = tr.regime.start_s;
+      base.since_step = tr.regime.since_step;
       base.shape = tr.shape;
       base.step = tr.flat_after_step;
       base.unresolved_resets = tr.unresolved_resets;

@@ -216,9 +216,9 @@ int main(int argc, char** argv) {
         coverage_all.covered += in;
         coverage_all.above += c.true_slope_per_h > tr->ci_high_per_h;
         coverage_all.above_far += c.true_slope_per_h > tr->ci_high_per_h + 0.05 * kBudget;
+        coverage_all.below += c.true_slope_per_h < tr->ci_low_per_h;
         if (std::getenv("SOAK_BENCH_DUMP") && c.true_slope_per_h > tr->ci_high_per_h)
           std::printf("MISS r=%.1f T=%.0f dt=%.2f sig=%.2f phi=%.2f saw=%.1f/%.0f n=%d bphi=%.2f neff=%.1f regime=%s slope=%.4fB hi=%.4fB\n", c.ratio, c.params.duration_s, c.params.interval_s, c.params.sigma / kMiB, c.params.phi, c.params.saw_amp / kMiB, c.params.saw_period_s, tr->n_blocks, tr->phi, tr->n_eff, tr->regime.c_str(), tr->slope_per_h / kBudget, tr->ci_high_per_h / kBudget);
-        coverage_all.below += c.true_slope_per_h < tr->ci_low_per_h;
         t.rel_err.push_back((tr->slope_per_h - c.true_slope_per_h) / kBudget);
         coverage_all.rel_err.push_back((tr->slope_per_h - c.true_slope_per_h) / kBudget);
       }
