@@ -227,7 +227,11 @@ TEST(CgroupReal, CreateEnterReadKillRemove) {
   std::vector<pid_t> in;
   testing::wait_until([&] { return !(in = (*cg)->pids()).empty(); }, 30);
   EXPECT_THAT(in, ::testing::ElementsAre(pid));
-  auto mem = (*cg)->memory_bytes();
+  // The pid shows as soon as the child writes cgroup.procs, before its exec.
+  // On cgroup v2 a moved process brings no charge with it, so the counter
+  // reads 0 until the child faults pages in here: wait for that, not once.
+  Result<double> mem = 0.0;
+  testing::wait_until([&] { return !(mem = (*cg)->memory_bytes()).ok() || *mem > 0; }, 30);
   ASSERT_TRUE(mem.ok()) << mem.message();
   EXPECT_GT(*mem, 0);
   EXPECT_EQ((*cg)->oom_kills().value_or(-1), 0);
