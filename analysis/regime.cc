@@ -23,7 +23,9 @@ std::string_view window_name(int w) {
   }
 }
 
-std::string_view regime_name(const Regime& r) { return r.since_step ? "since the step" : window_name(r.window); }
+std::string_view regime_name(const Regime& r) {
+  return r.since_step ? "since the step" : r.since_knee ? "since the slowdown" : window_name(r.window);
+}
 
 double window_share(int w) { return w <= 0 ? 1.0 : w == 1 ? 0.5 : 1.0 / 3.0; }
 
@@ -110,6 +112,52 @@ double chow_p(std::span<const double> t, std::span<const double> v, double split
   return boost::math::cdf(boost::math::complement(dist, f));
 }
 
+double shift_slope_change_p(std::span<const double> t, std::span<const double> v, size_t split) {
+  const size_t n = std::min(t.size(), v.size());
+  if (split < 3 || n < split + 3) return 1;
+  // Two lines.
+  Line a = ols_line(t.first(split), v.first(split));
+  Line b = ols_line(t.subspan(split, n - split), v.subspan(split, n - split));
+  std::vector<double> resid = a.resid;
+  resid.insert(resid.end(), b.resid.begin(), b.resid.end());
+  const double sse2 = a.sse + b.sse;
+  // One slope, two levels: OLS within the sides.
+  auto side = [&](size_t from, size_t to, double& mt, double& mv) {
+    mt = mv = 0;
+    for (size_t i = from; i < to; ++i) {
+      mt += t[i];
+      mv += v[i];
+    }
+    mt /= static_cast<double>(to - from);
+    mv /= static_cast<double>(to - from);
+  };
+  double mt1, mv1, mt2, mv2, sxx = 0, sxy = 0;
+  side(0, split, mt1, mv1);
+  side(split, n, mt2, mv2);
+  for (size_t i = 0; i < n; ++i) {
+    const double dt = t[i] - (i < split ? mt1 : mt2), dv = v[i] - (i < split ? mv1 : mv2);
+    sxx += dt * dt;
+    sxy += dt * dv;
+  }
+  if (!(sxx > 0)) return 1;
+  const double slope = sxy / sxx;
+  double sse1 = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double e = v[i] - (i < split ? mv1 : mv2) - slope * (t[i] - (i < split ? mt1 : mt2));
+    sse1 += e * e;
+  }
+  const double df2 = static_cast<double>(n) - 4;
+  if (!(sse2 > 0)) return sse1 > sse2 ? 0 : 1;
+  double f = (sse1 - sse2) / (sse2 / df2);
+  if (!(f > 0)) return 1;
+  const double phi = autocorrelation(resid, 1);
+  const double dn = static_cast<double>(n);
+  const double phi_c = n < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95) : std::clamp(phi + (1 + 3 * phi) / dn, 0.0, 0.95);
+  f /= (1 + phi_c) / (1 - phi_c);
+  boost::math::fisher_f_distribution<double> dist(1, df2);
+  return boost::math::cdf(boost::math::complement(dist, f));
+}
+
 Jump dominant_jump(std::span<const double> v, size_t last) {
   Jump j;
   const size_t n = v.size();
@@ -175,6 +223,7 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   auto describe = [&](const Jump& j) {
     r.step = true;
     r.step_amount = j.amount;
+    r.step_index = j.at;
     r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;  // between the points around the jump (to within a block)
   };
   auto judge_since = [&](const Jump& j) {
@@ -186,8 +235,38 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
     return true;
   };
   if (tails && r.windows == 1 && n >= 2 * kMinPointsAfterStep) {
-    if (Jump j = dominant_jump(v, n - 3); j.found && judge_since(j)) describe(j);
+    if (Jump j = dominant_jump(v, n - 3); j.found && judge_since(j)) {
+      describe(j);
+      return r;
+    }
+    // No step: a slowdown, dated by the one-knee fit, that one line cannot
+    // carry (Chow at the knee). Only a slowdown: judging since it never
+    // judges a steeper stretch than the whole window.
+    KneeFit k = best_knee(t, v, t.front(), t.back());
+    if (k.ok && k.b2 < k.b1 && chow_p(t, v, k.c) < kChangeLevel) {
+      const size_t from = static_cast<size_t>(std::upper_bound(t.begin(), t.end(), k.c) - t.begin());
+      if (n - from >= kMinPointsAfterStep) {
+        r.since_knee = true;
+        r.first = from;
+        r.start_s = t[from];
+        r.change_at_s = k.c;
+        r.early_slope_per_h = k.b1 * 3600;
+        r.late_slope_per_h = std::numeric_limits<double>::quiet_NaN();
+      }
+    }
     return r;
+  }
+  // The selected window holds a dominant jump (a step late in the run, which
+  // the Chow tests take for the later segment's noise): judged since it,
+  // like a step before the window.
+  if (r.window > 0 && r.first < n && n >= 3) {
+    if (Jump j = dominant_jump(v, n - 3); j.found && j.at >= r.first && n - (j.at + 1) >= kMinPointsAfterStep) {
+      describe(j);
+      r.since_step = true;
+      r.first = j.at + 1;
+      r.start_s = t[r.first];
+      return r;
+    }
   }
   if (r.window == 0 || r.first == 0 || r.first >= n) return r;
 

@@ -61,15 +61,20 @@ struct Regime {
   bool step = false;       // one jump carries most of the earlier change
   double step_amount = 0;  // the jump
   double step_at_s = 0;    // between the points before and after the jump
+  size_t step_index = 0;   // the point after the jump (Jump::at)
   /// Judged since the step: from the second point after the jump, when that
   /// is longer than the selected window (or the only window holds the step).
   bool since_step = false;
+  /// Judged since a slowdown: with one window only, from the knee of the
+  /// one-knee fit when the slope after it is lower and the Chow test at the
+  /// knee rejects one line (a leak that stopped in a short run).
+  bool since_knee = false;
   double early_slope_per_h = 0;  // slope before the change (no step)
   double late_slope_per_h = 0;   // slope after it (NaN: use the window's)
   double change_at_s = 0;        // when the slope changed (one-knee fit)
 };
 
-/// window_name of the regime's window, or "since the step".
+/// window_name of the regime's window, "since the step" or "since the slowdown".
 std::string_view regime_name(const Regime& r);
 
 /// Judging from a step needs this many points after it.
@@ -91,6 +96,11 @@ Jump dominant_jump(std::span<const double> v, size_t last);
 /// regime's growth); m, the Bonferroni divisor, is counted as always.
 Regime select_regime(std::span<const double> t, std::span<const double> v, double from_s, double to_s,
                      double alpha, bool tails = true);
+
+/// p of the F test "one slope on both sides of a level shift before point
+/// `split`" against "two lines" (AR(1)-deflated like chow_p); 1 when either
+/// side has fewer than 3 points.
+double shift_slope_change_p(std::span<const double> t, std::span<const double> v, size_t split);
 
 /// p of the Chow test "one line" against "two lines split at `split_s`" on
 /// the points (t, v); 1 when either side has fewer than 3 points or the two

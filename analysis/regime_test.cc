@@ -250,6 +250,20 @@ TEST(Regime, ChowTestSeesAKneeNotALine) {
   EXPECT_DOUBLE_EQ(analysis::chow_p(t, knee, 58), 1);  // one side under 3 points
 }
 
+TEST(Regime, ShiftTestSeesTwoSlopesNotOne) {
+  // A level shift of 50 between points 30 and 31: the same slope on both
+  // sides fits one slope and two levels; a flat start and a rising end do not.
+  std::vector<double> t, same, two;
+  for (int i = 0; i < 60; ++i) {
+    t.push_back(i);
+    same.push_back(2.0 * i + (i >= 30 ? 50 : 0) + (i % 3) * 0.1);
+    two.push_back((i < 30 ? 0.0 : 50 + 3.0 * (i - 30)) + (i % 3) * 0.1);
+  }
+  EXPECT_GT(analysis::shift_slope_change_p(t, same, 30), 0.1);
+  EXPECT_LT(analysis::shift_slope_change_p(t, two, 30), 1e-6);
+  EXPECT_DOUBLE_EQ(analysis::shift_slope_change_p(t, two, 58), 1);  // one side under 3 points
+}
+
 TEST(Regime, ARampOfACycleAsLongAsTheRunCannotFail) {
   // Ten minutes at 5 s of a 25 MiB GC sawtooth whose cycle is 600 s: one
   // long ramp (150 MiB/h) and the drop at 9:50. A cycle this long leaves too
@@ -281,6 +295,61 @@ TEST(Regime, ChowTestSeesAStepBeforeTheSplit) {
   std::vector<double> line;
   for (int i = 0; i < 240; ++i) line.push_back(0.1 * i + 0.2 * z(rng));
   EXPECT_GT(analysis::chow_p(t, line, 120), 0.01);
+}
+
+
+TEST(Regime, AShortRunThatStoppedGrowingIsJudgedSinceTheSlowdown) {
+  // Ten minutes read every 10 s (one window: too few points for tail
+  // windows): 40 MiB/h until 5:00, flat after. The one-knee fit dates the
+  // slowdown, the Chow test at the knee rejects one line, and the data since
+  // the knee is judged, each bound at half the level (the window was chosen
+  // by the data between two).
+  auto f = [](double t) { return 100 * kMiB + std::min(t, 300.0) / 3600 * 40 * kMiB; };
+  auto d = run_with({shape("rss_bytes", 600, 10, f, 0.05 * kMiB, 2)}, 10);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(j.series[0].trend->regime_windows, 1);
+  EXPECT_EQ(j.series[0].trend->regime, "since the slowdown");
+  EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
+  EXPECT_EQ(b.reason, "growth slowed from 38.9 MiB/h to -72 KiB/h at 5:10: slope -0.07 MiB/h [-2.15, 1.4] since the slowdown within budget 2 MiB/h");
+}
+
+TEST(Regime, AfterASlowdownTheWholeWindowsBoundMayPass) {
+  // 30 minutes: 1.5 MiB/h for the first 15, flat after. The last 1/2 alone
+  // is too short to bound its slope under the budget; a slowing curve's
+  // whole-window slope is a weighted mean of its local slopes, the steeper
+  // start included, so its upper bound bounds the final regime's too.
+  auto f = [](double t) { return 100 * kMiB + std::min(t, 900.0) / 3600 * 1.5 * kMiB; };
+  auto d = run_with({shape("rss_bytes", 1800, 5, f, 0.3 * kMiB, 2)}, 5);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const auto& b = only(j);
+  EXPECT_EQ(j.series[0].trend->regime, "last 1/2");
+  EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
+  EXPECT_EQ(b.reason, "growth slowed from 2.04 MiB/h to 228 KiB/h at 13:43: slope 0.86 MiB/h [0.042, 1.53] over the whole "
+                      "window after warm-up, which bounds the final regime's once growth slows, within budget 2 MiB/h");
+  // One series, one interval: the trend shows the bounds the budget passed on.
+  EXPECT_EQ(j.series[0].trend->ci_high_per_h, *b.ci_high);
+}
+
+TEST(Regime, ALateStepIsJudgedSinceItAndOneSlopeFitsBothSides) {
+  // 30 minutes read every 2 s, flat with a 20 MiB step at 25:00, inside the
+  // last window. Judged since the step; one slope with a level shift fits
+  // both sides (the slopes do not differ), so the 22 minutes before the step
+  // bound the slope as well as the 5 after it.
+  auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB : 0); };
+  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 1)}, 2);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
+  EXPECT_EQ(only(j).verdict, Verdict::kPass) << only(j).reason;
+  EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 24:59, flat since: slope 0.22 MiB/h [-1.17, 1.26] on both sides of the step within budget 2 MiB/h");
+  // Four times the noise: inconclusive, and the run that would resolve it
+  // adds time after the step (the span since the step grows only by that),
+  // not a multiple of the whole run.
+  auto noisy = run_with({shape("rss_bytes", 1800, 2, f, 2 * kMiB, 2)}, 2);
+  j = judge_run(noisy, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 21 MiB at 24:59; judged since the step: this run could only "
+                            "detect slopes above 144 MiB/h; about 1.6 h would resolve 2 MiB/h");
 }
 
 }  // namespace

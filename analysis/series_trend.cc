@@ -125,14 +125,19 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
   const double alpha = 1 - o.confidence;
   r.regime = select_regime(post.t, post.v, r.warmup_end_s, r.post_end_s, alpha, tails);
   const size_t first = r.regime.first;
-  r.judged_t.assign(post.t.begin() + static_cast<long>(first), post.t.end());
-  r.judged_v.assign(post.v.begin() + static_cast<long>(first), post.v.end());
-  while (!gc_live && r.signal == Signal::kMin && r.judged_merges < kMaxRegimeMerges &&
-         r.judged_t.size() / 2 >= kMinPhiPoints) {
-    if (!(line_residual_phi(r.judged_t, r.judged_v) > kCorrelatedPhi)) break;
-    merge_floor_pairs(r.judged_t, r.judged_v);
-    ++r.judged_merges;
-  }
+  // Floor blocks merged in pairs while their residuals stay correlated.
+  auto merged = [&](size_t from, std::vector<double>& mt, std::vector<double>& mv) {
+    mt.assign(post.t.begin() + static_cast<long>(from), post.t.end());
+    mv.assign(post.v.begin() + static_cast<long>(from), post.v.end());
+    int merges = 0;
+    while (!gc_live && r.signal == Signal::kMin && merges < kMaxRegimeMerges && mt.size() / 2 >= kMinPhiPoints) {
+      if (!(line_residual_phi(mt, mv) > kCorrelatedPhi)) break;
+      merge_floor_pairs(mt, mv);
+      ++merges;
+    }
+    return merges;
+  };
+  r.judged_merges = merged(first, r.judged_t, r.judged_v);
   auto x = to_hours(post.t);
   const auto judged_x = to_hours(r.judged_t);
   r.fit = fit_slope(judged_x, r.judged_v, o.confidence);
@@ -142,13 +147,27 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
     r.tail = fit_slope(std::span<const double>(x).subspan(from),
                        std::span<const double>(post.v).subspan(from), o.confidence);
   }
-  if (r.regime.window > 0 || r.regime.step) {
+  if (r.regime.window > 0 || r.regime.step || r.regime.since_knee) {
     auto two_digits = [](double v) {  // 29.9 MiB -> 30 MiB: a step's size is not precise to 3 digits
       if (v == 0 || !std::isfinite(v)) return v;
       double e = std::pow(10.0, std::floor(std::log10(std::fabs(v))) - 1);
       return std::round(v / e) * e;
     };
     const double late = std::isfinite(r.regime.late_slope_per_h) ? r.regime.late_slope_per_h : r.fit.slope;
+    if (!r.regime.step && r.regime.early_slope_per_h > late && first > 0) {
+      r.alt = SeriesTrend::Alt::kWholeAfterSlowdown;
+      merged(0, r.alt_t, r.alt_v);
+    }
+    const size_t at = r.regime.step_index;
+    if (r.regime.since_step && at >= kMinPointsPerSide && at + 1 < n &&
+        shift_slope_change_p(post.t, post.v, at) >= kChangeLevel) {
+      r.alt = SeriesTrend::Alt::kAcrossStep;
+      r.alt_t = post.t;
+      r.alt_v = post.v;
+      r.alt_t.erase(r.alt_t.begin() + static_cast<long>(at));
+      r.alt_v.erase(r.alt_v.begin() + static_cast<long>(at));
+      r.alt_split = at;
+    }
     const std::string when = format_clock(r.regime.change_at_s - o.start_s);
     if (r.regime.step) {
       r.flat_after_step = true;
@@ -213,9 +232,20 @@ RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha
   auto x = to_hours(tr.judged_t);
   std::span<const double> y = tr.judged_v;
   f.n = x.size();
-  f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1);
+  // Since a slowdown, the window was chosen by the data among the whole one
+  // and the one since the knee: both bounds at half the level (Bonferroni).
+  const double looks = tr.regime.since_knee ? 2 : 1;
+  f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1) / looks;
   f.fail_fit = fit_slope(x, y, 1 - f.fail_alpha);
-  f.pass_fit = fit_slope(x, y, 1 - pass_alpha, IntervalUse::kPass);
+  f.pass_fit = fit_slope(x, y, 1 - pass_alpha / looks, IntervalUse::kPass);
+  const auto ax = to_hours(tr.alt_t);
+  if (tr.alt == SeriesTrend::Alt::kWholeAfterSlowdown) {
+    f.alt_pass_fit = fit_slope(ax, tr.alt_v, 1 - pass_alpha, IntervalUse::kPass);
+    f.alt_fail_fit = fit_slope(ax, tr.alt_v, 1 - f.fail_alpha);
+  } else if (tr.alt == SeriesTrend::Alt::kAcrossStep) {
+    f.alt_pass_fit = fit_slope_across_shift(ax, tr.alt_v, tr.alt_split, 1 - pass_alpha, IntervalUse::kPass);
+    f.alt_fail_fit = fit_slope_across_shift(ax, tr.alt_v, tr.alt_split, 1 - f.fail_alpha);
+  }
   return f;
 }
 

@@ -52,6 +52,20 @@ struct SeriesTrend {
   /// correlated (see kMaxRegimeMerges); t in seconds.
   std::vector<double> judged_t, judged_v;
   int judged_merges = 0;
+  /// A second model that may pass the budget (never fail it), on these
+  /// points (t in seconds):
+  /// - kWholeAfterSlowdown: growth slowed before the final regime (a later
+  ///   start chosen over a steeper one, no step); the whole post-warm-up
+  ///   window's points, merged the same way. A slowing curve's OLS slope is
+  ///   a positively weighted mean of its local slopes, so it bounds the
+  ///   final regime's slope from above.
+  /// - kAcrossStep: judged since a step, and one slope on both sides of it
+  ///   fits (shift_slope_change_p >= kChangeLevel); the post-warm-up blocks
+  ///   without the one after the jump, split at alt_split, fitted with one
+  ///   slope and a level shift (fit_slope_across_shift): twice the points.
+  enum class Alt { kNone, kWholeAfterSlowdown, kAcrossStep } alt = Alt::kNone;
+  std::vector<double> alt_t, alt_v;
+  size_t alt_split = 0;
   SlopeFit fit;             // the regime's fit at the configured confidence; x in hours
   std::optional<SlopeFit> tail;  // last third of the post-warm-up blocks
   double warmup_end_s = 0;
@@ -74,6 +88,9 @@ struct RegimeFit {
   SlopeFit pass_fit;
   double fail_alpha = 0;    // per window: the budget's alpha / m
   size_t n = 0;
+  /// With SeriesTrend::alt: its fits (pass, and at the fail level for the
+  /// interval shown when it passes).
+  std::optional<SlopeFit> alt_pass_fit, alt_fail_fit;
 };
 RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha);
 

@@ -134,4 +134,75 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
   return f;
 }
 
+SlopeFit fit_slope_across_shift(std::span<const double> x, std::span<const double> y, size_t split,
+                                double confidence, IntervalUse use) {
+  SlopeFit f;
+  const double inf = std::numeric_limits<double>::infinity();
+  f.n = std::min(x.size(), y.size());
+  f.ci_two_sided = f.ci_one_sided = {-inf, inf};
+  if (split < kMinPointsPerSide || f.n < split + kMinPointsPerSide) return f;
+  const auto x1 = x.first(split), y1 = y.first(split);
+  const auto x2 = x.subspan(split, f.n - split), y2 = y.subspan(split, f.n - split);
+  std::vector<double> slopes = pairwise_slopes(x1, y1);
+  const std::vector<double> s2 = pairwise_slopes(x2, y2);
+  slopes.insert(slopes.end(), s2.begin(), s2.end());
+  f.slope = median(slopes);
+  auto side_intercept = [&](std::span<const double> xs, std::span<const double> ys) {
+    std::vector<double> r(xs.size());
+    for (size_t i = 0; i < r.size(); ++i) r[i] = ys[i] - f.slope * xs[i];
+    return median(r);
+  };
+  const double a1 = side_intercept(x1, y1), a2 = side_intercept(x2, y2);
+  f.intercept = a2;  // the line after the shift, where the series ends
+  std::vector<double> resid(f.n);
+  for (size_t i = 0; i < f.n; ++i) resid[i] = y[i] - (i < split ? a1 : a2) - f.slope * x[i];
+  // OLS within the sides (the slope with a level-shift regressor), a cross-check
+  // and the fallback's standard error.
+  auto centred = [](std::span<const double> v) {
+    const double m = mean(v);
+    std::vector<double> c(v.begin(), v.end());
+    for (double& e : c) e -= m;
+    return c;
+  };
+  std::vector<double> cx = centred(x1), cy = centred(y1);
+  for (double e : centred(x2)) cx.push_back(e);
+  for (double e : centred(y2)) cy.push_back(e);
+  double sxx = 0, sxy = 0;
+  for (size_t i = 0; i < f.n; ++i) {
+    sxx += cx[i] * cx[i];
+    sxy += cx[i] * cy[i];
+  }
+  if (!(sxx > 0)) return f;
+  f.ols_slope = sxy / sxx;
+  double sse = 0;
+  for (size_t i = 0; i < f.n; ++i) sse += (cy[i] - f.ols_slope * cx[i]) * (cy[i] - f.ols_slope * cx[i]);
+  const double dn = static_cast<double>(f.n);
+  const double se_plain = std::sqrt(sse / std::max(dn - 3, 1.0) / sxx);
+  f.sigma = stddev(resid);
+  f.phi = autocorrelation(resid, 1);
+  const double phi_c = std::clamp(f.phi + (1 + 3 * f.phi) / dn, 0.0, 0.95);
+  f.variance_factor = std::max((1 + phi_c) / (1 - phi_c), hamed_rao_factor(resid));
+  f.n_eff = dn / f.variance_factor;
+  const double alpha = 1 - confidence;
+  const double df_points = use == IntervalUse::kPass
+                               ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c))
+                               : f.n_eff;
+  // One more parameter than a line: the level shift.
+  const double z2 = t_quantile(1 - alpha / 2, df_points - 1), z1 = t_quantile(1 - alpha, df_points - 1);
+  const double var_s = (mann_kendall(y1).var_s + mann_kendall(y2).var_s) * f.variance_factor;
+  f.ci_two_sided = sen_interval(slopes, var_s, z2);
+  f.ci_one_sided = sen_interval(slopes, var_s, z1);
+  const double se_ols = se_plain * std::sqrt(f.variance_factor);
+  auto fallback = [&](Interval& iv, double q) {
+    if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
+    iv = {f.slope - q * se_ols, f.slope + q * se_ols};
+  };
+  fallback(f.ci_two_sided, z2);
+  fallback(f.ci_one_sided, z1);
+  f.se = std::isfinite(f.ci_two_sided.high - f.ci_two_sided.low) && z2 > 0
+             ? (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2)
+             : se_ols;
+  return f;
+}
+
 }  // namespace soak::analysis

@@ -56,6 +56,17 @@ enum class IntervalUse { kConservative, kPass };
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence,
                    IntervalUse use = IntervalUse::kConservative);
 
+/// One slope on both sides of a level shift between points split - 1 and
+/// split (a step): the Theil-Sen slope and Sen's interval over the pairwise
+/// slopes within each side only, with S and its variance the sums of the two
+/// sides' (the seasonal Kendall test of Hirsch, Slack and Smith 1982, with
+/// two seasons), inflated like fit_slope's by the residuals' autocorrelation
+/// (residuals from each side's own intercept). Normal approximation only:
+/// each side needs kMinPointsPerSide points, else the interval is infinite.
+inline constexpr size_t kMinPointsPerSide = 5;
+SlopeFit fit_slope_across_shift(std::span<const double> x, std::span<const double> y, size_t split,
+                                double confidence, IntervalUse use = IntervalUse::kConservative);
+
 /// Quantile used instead of z at one-sided level p for `n_eff` effective points.
 double t_quantile(double p, double n_eff);
 

@@ -26,6 +26,48 @@ TEST(SlopeFit, ExactLineHasZeroWidth) {
   EXPECT_NEAR(f.ci_one_sided.high, 0.5, 1e-12);
 }
 
+// One slope across a level shift: the pairwise slopes within each side only.
+// A line of slope 0.5 with a jump of 40 between points 11 and 12: every
+// within-side pair has slope 0.5, so the slope and both bounds are 0.5,
+// while one line through both sides would read the jump as a trend.
+TEST(SlopeFit, OneSlopeAcrossAShiftIgnoresTheJump) {
+  std::vector<double> x, y;
+  for (int i = 0; i < 24; ++i) {
+    x.push_back(i);
+    y.push_back(3 + 0.5 * i + (i >= 12 ? 40 : 0));
+  }
+  SlopeFit f = fit_slope_across_shift(x, y, 12, 0.99, IntervalUse::kPass);
+  EXPECT_NEAR(f.slope, 0.5, 1e-12);
+  EXPECT_NEAR(f.intercept, 43, 1e-12);  // the line after the shift
+  EXPECT_NEAR(f.ci_one_sided.low, 0.5, 1e-12);
+  EXPECT_NEAR(f.ci_one_sided.high, 0.5, 1e-12);
+  EXPECT_GT(fit_slope(x, y, 0.99).slope, 1.5);
+  // Each side needs kMinPointsPerSide points.
+  SlopeFit short_side = fit_slope_across_shift(x, y, 4, 0.99);
+  EXPECT_TRUE(std::isinf(short_side.ci_one_sided.high));
+}
+
+// The interval is Sen's over the within-side slopes with the two sides'
+// Mann-Kendall variances summed: on noise it is wider than a line's over
+// the same points without a shift (fewer pairs, one more parameter) and
+// covers the true slope.
+TEST(SlopeFit, OneSlopeAcrossAShiftCoversTheTrueSlope) {
+  std::mt19937_64 rng(5);
+  std::normal_distribution<double> z(0, 1);
+  std::vector<double> x, flat, shifted;
+  for (int i = 0; i < 60; ++i) {
+    const double e = z(rng);
+    x.push_back(i);
+    flat.push_back(0.1 * i + e);
+    shifted.push_back(0.1 * i + e + (i >= 30 ? 25 : 0));
+  }
+  SlopeFit line = fit_slope(x, flat, 0.99, IntervalUse::kPass);
+  SlopeFit across = fit_slope_across_shift(x, shifted, 30, 0.99, IntervalUse::kPass);
+  EXPECT_LT(across.ci_one_sided.low, 0.1);
+  EXPECT_GT(across.ci_one_sided.high, 0.1);
+  EXPECT_GT(across.ci_one_sided.high - across.ci_one_sided.low, line.ci_one_sided.high - line.ci_one_sided.low);
+}
+
 // Four points: the exact test can never reject at 1 % (it needs 5), so the
 // conservative interval has no bound; the pass bound is the t interval on
 // the OLS standard error with n - 2 = 2 degrees of freedom. By hand: Theil-Sen

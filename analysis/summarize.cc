@@ -64,12 +64,16 @@ struct SlopeInputs {
   double budget_alpha = 0.01;    // the budget's Holm level
   double pass_alpha = 0.01;
   double post_s = 0;             // post-warm-up duration covered
+  double judged_s = 0;           // ... of it, the regime's (from its start to the end)
   double warmup_end_s = 0;
   double start_s = 0;            // run start, for clock times
   size_t n = 0;                  // points judged
   std::string window = "whole";  // the regime's window (regime_name)
   bool since_step = false;       // ... judged since a step (Regime::since_step)
+  bool since_knee = false;       // ... since a slowdown (Regime::since_knee)
   std::string shape;             // what came before the regime, if anything
+  analysis::SeriesTrend::Alt alt = analysis::SeriesTrend::Alt::kNone;  // a second model that may pass
+  std::optional<analysis::SlopeFit> alt_pass_fit, alt_fail_fit;        // RegimeFit's
   bool step = false;
   size_t unresolved_resets = 0;  // SeriesTrend::unresolved_resets: no fail
 };
@@ -93,7 +97,14 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // The run that would resolve the budget: detectable excess down to the
   // budget itself (to the observed slope when the budget is zero).
   double target = limit > 0 ? limit : std::fabs(f.slope);
-  double post_needed = analysis::needed_post_warmup_s(in.post_s, excess, target);
+  // A tail window is a share of the run and grows with it; the span since a
+  // step or a slowdown grows only by the time added.
+  auto needed_post = [&](double excess_now, double to) {
+    if (!(in.since_step || in.since_knee) || !(in.judged_s > 0) || in.judged_s >= in.post_s)
+      return analysis::needed_post_warmup_s(in.post_s, excess_now, to);
+    return in.post_s - in.judged_s + analysis::needed_post_warmup_s(in.judged_s, excess_now, to);
+  };
+  double post_needed = needed_post(excess, target);
   // A run that resolves that already and is still undecided has a slope
   // too close to the budget: the run that would decide is the one whose
   // bound on that side shrinks to the slope's distance from the budget, if
@@ -104,7 +115,7 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   const double half = f.slope < limit ? high - f.slope : f.slope - low;
   if (precise) {
     if (gap > 0 && std::isfinite(half) && half > gap)
-      r.needed_s = in.warmup_end_s - in.start_s + analysis::needed_post_warmup_s(in.post_s, half, gap);
+      r.needed_s = in.warmup_end_s - in.start_s + needed_post(half, gap);
   } else if (target > 0 && std::isfinite(excess) && excess > 0) {
     r.needed_s = in.warmup_end_s - in.start_s + std::max(post_needed, in.post_s);
   }
@@ -114,7 +125,9 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // Where the slope was judged, for the reasons: nothing for the whole
   // window, " over the last 1/2"; since a step, the step's own wording
   // ("flat since", "then growth") says it, except in an inconclusive lead.
-  const std::string since = in.window == "whole" || in.since_step ? "" : " over the " + in.window;
+  const std::string since = in.window == "whole" || in.since_step ? ""
+                            : in.since_knee                      ? " " + in.window
+                                                                 : " over the " + in.window;
   const std::string judged = in.since_step ? " " + in.window : since;
   if (low > limit && in.unresolved_resets > 0) {
     r.verdict = Verdict::kInconclusive;
@@ -137,6 +150,25 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
                            : fmt::format("{}: slope {}{} within budget {}", in.shape, range, since, budget);
     return;
   }
+  // A second model (SeriesTrend::Alt) passes: growth slowed, so the whole
+  // window's slope bounds the final regime's; or one slope fits both sides
+  // of the step.
+  if (in.alt_pass_fit && in.alt_fail_fit && in.alt_pass_fit->ci_one_sided.high <= limit) {
+    const auto& w = *in.alt_fail_fit;
+    const double wl = w.ci_one_sided.low, wh = in.alt_pass_fit->ci_one_sided.high;
+    r.verdict = Verdict::kPass;
+    r.observed = w.slope;
+    r.ci_low = std::isfinite(wl) ? std::optional<double>(wl) : std::nullopt;
+    r.ci_high = wh;
+    const std::string alt_range = analysis::format_rate_interval(w.slope, std::isfinite(wl) ? wl : -inf, wh, unit, per);
+    r.reason = in.alt == analysis::SeriesTrend::Alt::kAcrossStep
+                   ? fmt::format("{}, flat since: slope {} on both sides of the step within budget {}", in.shape,
+                                 alt_range, budget)
+                   : fmt::format("{}: slope {} over the whole window after warm-up, which bounds the final regime's "
+                                 "once growth slows, within budget {}",
+                                 in.shape, alt_range, budget);
+    return;
+  }
   r.verdict = Verdict::kInconclusive;
   const std::string lead = in.shape.empty() ? "" : in.shape + "; judged" + judged + ": ";
   // Too few points for the exact test to ever reject: no lower bound (the
@@ -147,7 +179,7 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
                                                                 analysis::format_amount(high, unit) + "/" + per, budget)
                                                   : "";
     r.reason = fmt::format("inconclusive: {}{}{} points{} can never show a trend at level {:.2g} (the exact test needs {})",
-                           lead, above, in.n, in.since_step ? judged : since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
+                           lead, above, in.n, in.since_step || in.since_knee ? judged : since.empty() ? " after warm-up" : " in the " + in.window, in.fail_alpha,
                            analysis::min_points_for(in.fail_alpha));
     return;
   }
@@ -272,9 +304,11 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     base.start_s = start;
     base.pass_alpha = pass_alpha;
     base.post_s = tr.post.t.empty() ? 0 : tr.post_end_s - tr.warmup_end_s;
+    base.judged_s = tr.judged_t.empty() ? 0 : tr.post_end_s - tr.regime.start_s;
     if (!b.per_request()) {
       base.window = std::string(analysis::regime_name(tr.regime));
       base.since_step = tr.regime.since_step;
+      base.since_knee = tr.regime.since_knee;
       base.shape = tr.shape;
       base.step = tr.flat_after_step;
       base.unresolved_resets = tr.unresolved_resets;
@@ -287,6 +321,9 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
                            in.fail_alpha = rf.fail_alpha;
                            in.budget_alpha = a;
                            in.n = rf.n;
+                           in.alt = trp->alt;
+                           in.alt_pass_fit = rf.alt_pass_fit;
+                           in.alt_fail_fit = rf.alt_fail_fit;
                            return in;
                          }});
       j.budgets.push_back(std::move(r));
