@@ -250,6 +250,18 @@ TEST(Regime, ChowTestSeesAKneeNotALine) {
   EXPECT_DOUBLE_EQ(analysis::chow_p(t, knee, 58), 1);  // one side under 3 points
 }
 
+TEST(Regime, ALeakStartingWithALateStepIsNotPassedAcrossIt) {
+  // Flat, then a 20 MiB step at 25:00 of 30 minutes and 12 MiB/h (6x the
+  // budget) after it: one slope across the step would dilute the leak with
+  // the flat 22 minutes before it. Never a pass.
+  auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB + 12 * kMiB * (t - 1500) / 3600 : 0); };
+  for (unsigned seed : {1u, 2u, 3u}) {
+    auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, seed)}, 2);
+    Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+    EXPECT_NE(only(j).verdict, Verdict::kPass) << only(j).reason;
+  }
+}
+
 TEST(Regime, ShiftTestSeesTwoSlopesNotOne) {
   // A level shift of 50 between points 30 and 31: the same slope on both
   // sides fits one slope and two levels; a flat start and a rising end do not.
@@ -323,12 +335,31 @@ TEST(Regime, AfterASlowdownTheWholeWindowsBoundMayPass) {
   auto d = run_with({shape("rss_bytes", 1800, 5, f, 0.3 * kMiB, 2)}, 5);
   Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
   const auto& b = only(j);
-  EXPECT_EQ(j.series[0].trend->regime, "last 1/2");
   EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
   EXPECT_EQ(b.reason, "growth slowed from 2.04 MiB/h to 228 KiB/h at 13:43: slope 0.86 MiB/h [0.042, 1.53] over the whole "
                       "window after warm-up, which bounds the final regime's once growth slows, within budget 2 MiB/h");
-  // One series, one interval: the trend shows the bounds the budget passed on.
-  EXPECT_EQ(j.series[0].trend->ci_high_per_h, *b.ci_high);
+  // One series, one interval, one slope: the trend shows the model the
+  // budget passed on (the whole window), and no run "would resolve" it.
+  const Trend& tr = *j.series[0].trend;
+  EXPECT_EQ(tr.regime, "whole");
+  EXPECT_EQ(tr.slope_per_h, *b.observed);
+  EXPECT_EQ(tr.ci_low_per_h, *b.ci_low);
+  EXPECT_EQ(tr.ci_high_per_h, *b.ci_high);
+  EXPECT_FALSE(b.needed_s.has_value());
+  ASSERT_TRUE(b.mds.has_value());
+  EXPECT_NEAR(tr.fit_y0 + tr.slope_per_h * (1800 - tr.fit_t0_s) / 3600, 100 * kMiB + 1.5 * kMiB * 900 / 3600, 0.3 * kMiB);
+}
+
+TEST(Regime, GrowthThatResumesIsNotPassedOnTheWholeWindow) {
+  // Steep, flat, then steep again at 10x the budget: the whole window slowed
+  // somewhere, but the final regime reads above the budget by itself, so no
+  // second model may pass it.
+  auto f = [](double t) {
+    return 100 * kMiB + (std::min(t, 1200.0) / 3600 * 30 + std::max(t - 2400, 0.0) / 3600 * 20) * kMiB;
+  };
+  auto d = run_with({shape("rss_bytes", 3600, 5, f, 0.3 * kMiB, 4)}, 5);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kFail) << only(j).reason;
 }
 
 TEST(Regime, ALateStepIsJudgedSinceItAndOneSlopeFitsBothSides) {
@@ -339,15 +370,32 @@ TEST(Regime, ALateStepIsJudgedSinceItAndOneSlopeFitsBothSides) {
   auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB : 0); };
   auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 1)}, 2);
   Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
-  EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_EQ(only(j).verdict, Verdict::kPass) << only(j).reason;
-  EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 24:59, flat since: slope 0.22 MiB/h [-1.17, 1.26] on both sides of the step within budget 2 MiB/h");
+  EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 24:59, flat since: one slope on both sides of the step, 0.22 MiB/h [-1.17, 1.26], within budget 2 MiB/h");
+  EXPECT_EQ(j.series[0].trend->regime, "across the step");
+  EXPECT_EQ(j.series[0].trend->slope_per_h, *only(j).observed);
+  // The points across the step: every post-warm-up block but the one right
+  // after the jump, split at the jump.
+  analysis::SeriesTrendOptions o;
+  o.start_s = 2;
+  o.end_s = 1800;
+  o.interval_s = 2;
+  analysis::SeriesTrend tr = analysis::analyze_series(d.series[0], SeriesKind::kBytes, "bytes", o);
+  ASSERT_EQ(tr.alt, analysis::SeriesTrend::Alt::kAcrossStep);
+  EXPECT_EQ(tr.alt_t.size(), tr.post.t.size() - 1);
+  EXPECT_EQ(tr.alt_split, tr.regime.step_index);
+  EXPECT_LT(tr.alt_t[tr.alt_split - 1], tr.regime.step_at_s);
+  EXPECT_GT(tr.alt_t[tr.alt_split], tr.regime.step_at_s);
+  EXPECT_EQ(tr.alt_t[tr.alt_split], tr.post.t[tr.alt_split + 1]);
+  EXPECT_LT(tr.alt_v[tr.alt_split - 1], 110 * kMiB);
+  EXPECT_GT(tr.alt_v[tr.alt_split], 110 * kMiB);
   // Four times the noise: inconclusive, and the run that would resolve it
   // adds time after the step (the span since the step grows only by that),
   // not a multiple of the whole run.
   auto noisy = run_with({shape("rss_bytes", 1800, 2, f, 2 * kMiB, 2)}, 2);
   j = judge_run(noisy, {budget("rss=2MiB/h")}, AnalysisOptions{});
   EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 21 MiB at 24:59; judged since the step: this run could only "
                             "detect slopes above 144 MiB/h; about 1.6 h would resolve 2 MiB/h");
 }

@@ -158,15 +158,19 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
       r.alt = SeriesTrend::Alt::kWholeAfterSlowdown;
       merged(0, r.alt_t, r.alt_v);
     }
+    // The post-warm-up blocks without the one right after the jump (picked
+    // for its jump), split there; kept when one slope fits both sides.
     const size_t at = r.regime.step_index;
-    if (r.regime.since_step && at >= kMinPointsPerSide && at + 1 < n &&
-        shift_slope_change_p(post.t, post.v, at) >= kChangeLevel) {
-      r.alt = SeriesTrend::Alt::kAcrossStep;
-      r.alt_t = post.t;
-      r.alt_v = post.v;
-      r.alt_t.erase(r.alt_t.begin() + static_cast<long>(at));
-      r.alt_v.erase(r.alt_v.begin() + static_cast<long>(at));
-      r.alt_split = at;
+    if (r.regime.since_step && at >= kMinPointsPerSide && at + 1 < n) {
+      std::vector<double> at_t = post.t, at_v = post.v;
+      at_t.erase(at_t.begin() + static_cast<long>(at));
+      at_v.erase(at_v.begin() + static_cast<long>(at));
+      if (shift_slope_change_p(at_t, at_v, at) >= kChangeLevel) {
+        r.alt = SeriesTrend::Alt::kAcrossStep;
+        r.alt_t = std::move(at_t);
+        r.alt_v = std::move(at_v);
+        r.alt_split = at;
+      }
     }
     const std::string when = format_clock(r.regime.change_at_s - o.start_s);
     if (r.regime.step) {
@@ -240,10 +244,10 @@ RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha
   f.pass_fit = fit_slope(x, y, 1 - pass_alpha / looks, IntervalUse::kPass);
   const auto ax = to_hours(tr.alt_t);
   if (tr.alt == SeriesTrend::Alt::kWholeAfterSlowdown) {
-    f.alt_pass_fit = fit_slope(ax, tr.alt_v, 1 - pass_alpha, IntervalUse::kPass);
+    f.alt_pass_fit = fit_slope(ax, tr.alt_v, 1 - pass_alpha / looks, IntervalUse::kPass);
     f.alt_fail_fit = fit_slope(ax, tr.alt_v, 1 - f.fail_alpha);
   } else if (tr.alt == SeriesTrend::Alt::kAcrossStep) {
-    f.alt_pass_fit = fit_slope_across_shift(ax, tr.alt_v, tr.alt_split, 1 - pass_alpha, IntervalUse::kPass);
+    f.alt_pass_fit = fit_slope_across_shift(ax, tr.alt_v, tr.alt_split, 1 - pass_alpha / looks, IntervalUse::kPass);
     f.alt_fail_fit = fit_slope_across_shift(ax, tr.alt_v, tr.alt_split, 1 - f.fail_alpha);
   }
   return f;

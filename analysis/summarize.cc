@@ -74,6 +74,8 @@ struct SlopeInputs {
   std::string shape;             // what came before the regime, if anything
   analysis::SeriesTrend::Alt alt = analysis::SeriesTrend::Alt::kNone;  // a second model that may pass
   std::optional<analysis::SlopeFit> alt_pass_fit, alt_fail_fit;        // RegimeFit's
+  double alt_t0_s = 0;                                                  // where its line starts
+  double alt_start_s = 0;                                               // its first point
   bool step = false;
   size_t unresolved_resets = 0;  // SeriesTrend::unresolved_resets: no fail
 };
@@ -82,8 +84,16 @@ struct SlopeInputs {
 // fail when the one-sided lower bound at the budget's level (split over the
 // regime windows) is above the budget, pass when the one-sided upper bound
 // at 1 - confidence is at or below it, else inconclusive.
+// The model a budget was decided with when that is a second model
+// (SeriesTrend::Alt): the series' trend then shows its figures, so that the
+// slope, the interval and the line agree with the budget row.
+struct ShownModel {
+  double slope_per_h = 0, se_per_h = 0, t0_s = 0, y0 = 0, start_s = 0;
+  std::string regime;
+};
+
 void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, const std::string& per,
-                 BudgetResult& r) {
+                 BudgetResult& r, std::optional<ShownModel>* shown = nullptr) {
   const double inf = std::numeric_limits<double>::infinity();
   const auto& f = in.fail_fit;
   const double low = f.ci_one_sided.low, high = in.pass_fit.ci_one_sided.high;
@@ -153,20 +163,28 @@ void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, c
   // A second model (SeriesTrend::Alt) passes: growth slowed, so the whole
   // window's slope bounds the final regime's; or one slope fits both sides
   // of the step.
-  if (in.alt_pass_fit && in.alt_fail_fit && in.alt_pass_fit->ci_one_sided.high <= limit) {
+  // Only when the final regime's own slope is within the budget: a pooled
+  // model must not pass a final regime that reads above it by itself.
+  const bool whole = in.alt == analysis::SeriesTrend::Alt::kWholeAfterSlowdown;
+  if (in.alt_pass_fit && in.alt_fail_fit && in.alt_pass_fit->ci_one_sided.high <= limit && f.slope <= limit) {
     const auto& w = *in.alt_fail_fit;
     const double wl = w.ci_one_sided.low, wh = in.alt_pass_fit->ci_one_sided.high;
     r.verdict = Verdict::kPass;
     r.observed = w.slope;
     r.ci_low = std::isfinite(wl) ? std::optional<double>(wl) : std::nullopt;
     r.ci_high = wh;
+    const double alt_excess = analysis::detectable_excess(w.se, 1 - in.fail_alpha, 0.95, w.n_eff);
+    r.mds = std::isfinite(alt_excess) ? std::optional<double>(limit + alt_excess) : std::nullopt;
+    r.needed_s = std::nullopt;
     const std::string alt_range = analysis::format_rate_interval(w.slope, std::isfinite(wl) ? wl : -inf, wh, unit, per);
-    r.reason = in.alt == analysis::SeriesTrend::Alt::kAcrossStep
-                   ? fmt::format("{}, flat since: slope {} on both sides of the step within budget {}", in.shape,
-                                 alt_range, budget)
-                   : fmt::format("{}: slope {} over the whole window after warm-up, which bounds the final regime's "
-                                 "once growth slows, within budget {}",
-                                 in.shape, alt_range, budget);
+    r.reason = whole ? fmt::format("{}: slope {} over the whole window after warm-up, which bounds the final regime's "
+                                   "once growth slows, within budget {}",
+                                   in.shape, alt_range, budget)
+                     : fmt::format("{}, flat since: one slope on both sides of the step, {}, within budget {}", in.shape,
+                                   alt_range, budget);
+    if (shown)
+      *shown = ShownModel{w.slope, w.se, in.alt_t0_s, w.intercept + w.slope * (in.alt_t0_s / 3600.0), in.alt_start_s,
+                          whole ? "whole" : "across the step"};
     return;
   }
   r.verdict = Verdict::kInconclusive;
@@ -324,6 +342,12 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
                            in.alt = trp->alt;
                            in.alt_pass_fit = rf.alt_pass_fit;
                            in.alt_fail_fit = rf.alt_fail_fit;
+                           if (!trp->alt_t.empty()) {
+                             in.alt_start_s = trp->alt_t.front();
+                             in.alt_t0_s = trp->alt == analysis::SeriesTrend::Alt::kAcrossStep
+                                               ? trp->alt_t[std::min(trp->alt_split, trp->alt_t.size() - 1)]
+                                               : trp->alt_t.front();
+                           }
                            return in;
                          }});
       j.budgets.push_back(std::move(r));
@@ -369,6 +393,7 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
   // the same as Holm's one-at-a-time step-down.
   const double family_alpha = options.fail_alpha ? *options.fail_alpha : 1 - options.confidence;
   std::vector<bool> done(pending.size(), false);
+  std::vector<std::optional<ShownModel>> shown(pending.size());
   size_t failed = 0;
   while (failed < pending.size()) {
     const double level = family_alpha / static_cast<double>(pending.size() - failed);
@@ -376,7 +401,8 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
     for (size_t k = 0; k < pending.size(); ++k) {
       if (done[k]) continue;
       BudgetResult& r = j.budgets[pending[k].index];
-      judge_slope(pending[k].inputs(level), pending[k].limit, pending[k].unit, pending[k].per, r);
+      shown[k].reset();
+      judge_slope(pending[k].inputs(level), pending[k].limit, pending[k].unit, pending[k].per, r, &shown[k]);
       if (r.verdict == Verdict::kFail) {
         done[k] = true;
         ++new_fails;
@@ -388,7 +414,8 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
 
   // One series, one interval: a budgeted series' trend shows the bounds its
   // (first) budget was judged with.
-  for (const auto& p : pending) {
+  for (size_t k = 0; k < pending.size(); ++k) {
+    const auto& p = pending[k];
     const BudgetResult& r = j.budgets[p.index];
     if (p.per != "h") continue;
     for (auto& ss : j.series)
@@ -397,6 +424,14 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
         ss.trend->ci_high_per_h = r.ci_high ? *r.ci_high : std::numeric_limits<double>::infinity();
         ss.trend->budget_alpha = r.alpha;
         if (r.mds) ss.trend->mds_per_h = *r.mds - r.limit;
+        if (const auto& m = shown[k]) {  // decided by a second model: its slope and line
+          ss.trend->slope_per_h = m->slope_per_h;
+          if (std::isfinite(m->se_per_h) && m->se_per_h > 0) ss.trend->se_per_h = m->se_per_h;
+          ss.trend->fit_t0_s = m->t0_s;
+          ss.trend->fit_y0 = m->y0;
+          ss.trend->regime = m->regime;
+          ss.trend->regime_start_s = m->start_s;
+        }
       }
   }
 
