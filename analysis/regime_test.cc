@@ -362,16 +362,38 @@ TEST(Regime, GrowthThatResumesIsNotPassedOnTheWholeWindow) {
   EXPECT_EQ(only(j).verdict, Verdict::kFail) << only(j).reason;
 }
 
-TEST(Regime, ALateStepIsJudgedSinceItAndOneSlopeFitsBothSides) {
+TEST(Regime, ALateStepIsJudgedSinceIt) {
   // 30 minutes read every 2 s, flat with a 20 MiB step at 25:00, inside the
-  // last window. Judged since the step; one slope with a level shift fits
-  // both sides (the slopes do not differ), so the 22 minutes before the step
-  // bound the slope as well as the 5 after it.
+  // last window (the Chow tests take it for the later segment's noise).
+  // Five minutes since the step are too short to judge one slope across it
+  // (under 1/3 of the span): undecided, and said so.
   auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB : 0); };
   auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 1)}, 2);
   Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
+  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 20 MiB at 24:59; judged since the step: this run could only "
+                            "detect slopes above 18.6 MiB/h; about 44 min would resolve 2 MiB/h");
+  // Four times the noise: the run that would resolve it adds time after the
+  // step (the span since the step grows only by that), not a multiple of
+  // the whole run: the last 1/2 judged through the step read "about 7 days".
+  auto noisy = run_with({shape("rss_bytes", 1800, 2, f, 2 * kMiB, 2)}, 2);
+  j = judge_run(noisy, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
+  EXPECT_EQ(j.series[0].trend->regime, "since the step");
+  EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 21 MiB at 24:59; judged since the step: this run could only "
+                            "detect slopes above 144 MiB/h; about 1.6 h would resolve 2 MiB/h");
+}
+
+TEST(Regime, OneSlopeFitsBothSidesOfAStep) {
+  // A 20 MiB step at 18:20 of 30 minutes; the 11 minutes since the step
+  // alone leave the slope undecided, one slope with a level shift over
+  // both sides bounds it (the slopes do not differ).
+  auto f = [](double t) { return 100 * kMiB + (t >= 1100 ? 20 * kMiB : 0); };
+  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.2 * kMiB, 2)}, 2);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
   EXPECT_EQ(only(j).verdict, Verdict::kPass) << only(j).reason;
-  EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 24:59, flat since: one slope on both sides of the step, 0.22 MiB/h [-1.17, 1.26], within budget 2 MiB/h");
+  EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 18:29, flat since: one slope on both sides of the step, 0.48 MiB/h [-0.19, 1.06], within budget 2 MiB/h");
   EXPECT_EQ(j.series[0].trend->regime, "across the step");
   EXPECT_EQ(j.series[0].trend->slope_per_h, *only(j).observed);
   // The points across the step: every post-warm-up block but the one right
@@ -389,15 +411,25 @@ TEST(Regime, ALateStepIsJudgedSinceItAndOneSlopeFitsBothSides) {
   EXPECT_EQ(tr.alt_t[tr.alt_split], tr.post.t[tr.alt_split + 1]);
   EXPECT_LT(tr.alt_v[tr.alt_split - 1], 110 * kMiB);
   EXPECT_GT(tr.alt_v[tr.alt_split], 110 * kMiB);
-  // Four times the noise: inconclusive, and the run that would resolve it
-  // adds time after the step (the span since the step grows only by that),
-  // not a multiple of the whole run.
-  auto noisy = run_with({shape("rss_bytes", 1800, 2, f, 2 * kMiB, 2)}, 2);
-  j = judge_run(noisy, {budget("rss=2MiB/h")}, AnalysisOptions{});
-  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
-  EXPECT_EQ(j.series[0].trend->regime, "since the step");
-  EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 21 MiB at 24:59; judged since the step: this run could only "
-                            "detect slopes above 144 MiB/h; about 1.6 h would resolve 2 MiB/h");
+}
+
+TEST(Regime, ALeakAfterAStepThatReadsAboveTheBudgetIsNotPassedAcrossIt) {
+  // A step at 18:20, then 3 MiB/h (1.5x). The shift test does not see the
+  // slopes differ and one slope across the step is within the budget, but
+  // the data since the step reads above it by itself: no pass.
+  auto f = [](double t) { return 100 * kMiB + (t >= 1100 ? 20 * kMiB + 3 * kMiB * (t - 1100) / 3600 : 0); };
+  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 8)}, 2);
+  analysis::SeriesTrendOptions o;
+  o.start_s = 2;
+  o.end_s = 1800;
+  o.interval_s = 2;
+  analysis::SeriesTrend tr = analysis::analyze_series(d.series[0], SeriesKind::kBytes, "bytes", o);
+  ASSERT_EQ(tr.alt, analysis::SeriesTrend::Alt::kAcrossStep);
+  auto rf = analysis::fit_regime(tr, 0.01, 0.01);
+  EXPECT_LE(rf.alt_pass_fit->ci_one_sided.high, 2 * kMiB);
+  EXPECT_GT(rf.fail_fit.slope, 2 * kMiB);
+  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  EXPECT_EQ(only(j).verdict, Verdict::kInconclusive) << only(j).reason;
 }
 
 }  // namespace

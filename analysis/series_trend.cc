@@ -159,9 +159,12 @@ SeriesTrend analyze_series(const SeriesData& s, SeriesKind kind, std::string_vie
       merged(0, r.alt_t, r.alt_v);
     }
     // The post-warm-up blocks without the one right after the jump (picked
-    // for its jump), split there; kept when one slope fits both sides.
+    // for its jump), split there; kept when one slope fits both sides and
+    // the data since the step covers >= 1/3 of the span (a shorter stretch
+    // cannot show a slope change that the earlier data would then hide).
     const size_t at = r.regime.step_index;
-    if (r.regime.since_step && at >= kMinPointsPerSide && at + 1 < n) {
+    if (r.regime.since_step && at >= kMinPointsPerSide && at + 1 < n &&
+        r.post_end_s - post.t[at + 1] >= (r.post_end_s - r.warmup_end_s) / 3) {
       std::vector<double> at_t = post.t, at_v = post.v;
       at_t.erase(at_t.begin() + static_cast<long>(at));
       at_v.erase(at_v.begin() + static_cast<long>(at));
