@@ -63,11 +63,15 @@ struct Regime {
   double step_at_s = 0;    // between the points before and after the jump
   size_t step_index = 0;   // the point after the jump (Jump::at)
   /// Judged since the step: from the second point after the jump, when that
-  /// is longer than the selected window (or the only window holds the step).
+  /// is longer than the selected window, or the jump lies inside the
+  /// selected window (the only one, or a tail window: a step late in the run).
   bool since_step = false;
-  /// Judged since a slowdown: with one window only, from the knee of the
-  /// one-knee fit when the slope after it is lower and the Chow test at the
-  /// knee rejects one line (a leak that stopped in a short run).
+  /// Judged since a slowdown: with one window only (n >= 10, tails allowed),
+  /// from the first point after the knee of the one-knee fit when the slope
+  /// after it is lower, the Chow test at the knee rejects one line and >= 5
+  /// points follow (a leak that stopped in a short run). The knee is the
+  /// best of many, so that p is optimistic: both bounds are then taken at
+  /// half the level (fit_regime), a choice detector_bench measures.
   bool since_knee = false;
   double early_slope_per_h = 0;  // slope before the change (no step)
   double late_slope_per_h = 0;   // slope after it (NaN: use the window's)

@@ -56,13 +56,16 @@ struct SeriesTrend {
   /// points (t in seconds):
   /// - kWholeAfterSlowdown: growth slowed before the final regime (a later
   ///   start chosen over a steeper one, no step); the whole post-warm-up
-  ///   window's points, merged the same way. A slowing curve's OLS slope is
-  ///   a positively weighted mean of its local slopes, so it bounds the
-  ///   final regime's slope from above.
-  /// - kAcrossStep: judged since a step, and one slope on both sides of it
-  ///   fits (shift_slope_change_p >= kChangeLevel); the post-warm-up blocks
-  ///   without the one after the jump, split at alt_split, fitted with one
-  ///   slope and a level shift (fit_slope_across_shift): twice the points.
+  ///   window's points, merged the same way. Every secant slope of a concave
+  ///   curve is at least its final slope, so its Theil-Sen (and OLS) slope
+  ///   bounds the final regime's from above.
+  /// - kAcrossStep: judged since a step covering >= 1/3 of the span, and one
+  ///   slope on both sides of it fits (shift_slope_change_p >= kChangeLevel);
+  ///   the post-warm-up blocks without the one after the jump, split at
+  ///   alt_split, fitted with one slope and a level shift
+  ///   (fit_slope_across_shift), unmerged.
+  /// Either passes only when the judged window's own slope is within the
+  /// budget (judge_slope), at the judged window's pass level.
   enum class Alt { kNone, kWholeAfterSlowdown, kAcrossStep } alt = Alt::kNone;
   std::vector<double> alt_t, alt_v;
   size_t alt_split = 0;
