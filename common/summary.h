@@ -45,7 +45,7 @@ struct Trend {
   std::optional<double> tail_slope_per_h;  // slope of the last third (saturation check)
   std::string note;                        // e.g. "growth slowed from ...: looks like a cache filling up"
   // The final regime judged (DETECTION.md 7; docs/detection.md):
-  std::string regime = "whole";            // "whole" | "last 1/2" | "last 1/3" of the post-warm-up data | "since the step" | "since the slowdown"
+  std::string regime = "whole";            // "whole" | "last 1/2" | "last 1/3" of the post-warm-up data | "since the step" | "since the slowdown" | "across the step" (a pass on one slope across a step; "whole" after a slowdown)
   double regime_start_s = 0;               // first point of that window
   int regime_windows = 1;                  // windows tested (a fail is judged at alpha / this)
   // Set when a slope budget judged this series: ci_low/high_per_h are then
