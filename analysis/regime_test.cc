@@ -44,6 +44,22 @@ RunData run_with(std::vector<SeriesData> series, double interval_s = 1) {
 
 const BudgetResult& only(const Judgement& j) { return j.budgets.at(0); }
 
+// rss_bytes of f(t) every `dt` s for `duration_s` with iid noise, judged
+// against 2 MiB/h at the defaults.
+Judgement judge_rss(const std::function<double(double)>& f, double duration_s, double dt, double sigma, unsigned seed) {
+  return judge_run(run_with({shape("rss_bytes", duration_s, dt, f, sigma, seed)}, dt), {budget("rss=2MiB/h")},
+                   AnalysisOptions{});
+}
+
+// The trend analyze_series finds for such a series (t from dt to duration_s).
+analysis::SeriesTrend trend_of(const SeriesData& s, double duration_s, double dt) {
+  analysis::SeriesTrendOptions o;
+  o.start_s = dt;
+  o.end_s = duration_s;
+  o.interval_s = dt;
+  return analysis::analyze_series(s, SeriesKind::kBytes, "bytes", o);
+}
+
 TEST(Regime, StepThenFlatPassesOutright) {
   // One hour, flat at 100 MiB with a 30 MiB step at 20:00.
   auto f = [](double t) { return 100 * kMiB + (t >= 1200 ? 30 * kMiB : 0); };
@@ -63,8 +79,7 @@ TEST(Regime, StepInAShortRunIsJudgedSinceTheStep) {
   // Ten minutes read every 10 s: 30 s blocks, too few for tail windows, so
   // the whole window is the only one; a 20 MiB step at 3:20 inside it.
   auto f = [](double t) { return 100 * kMiB + (t >= 200 ? 20 * kMiB : 0); };
-  auto d = run_with({shape("rss_bytes", 600, 10, f, 0.05 * kMiB, 7)}, 10);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 600, 10, 0.05 * kMiB, 7);
   const auto& b = only(j);
   EXPECT_EQ(j.series[0].trend->regime_windows, 1);
   EXPECT_EQ(j.series[0].trend->regime, "since the step");
@@ -256,8 +271,7 @@ TEST(Regime, ALeakStartingWithALateStepIsNotPassedAcrossIt) {
   // the flat 22 minutes before it. Never a pass.
   auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB + 12 * kMiB * (t - 1500) / 3600 : 0); };
   for (unsigned seed : {1u, 2u, 3u}) {
-    auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, seed)}, 2);
-    Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+    Judgement j = judge_rss(f, 1800, 2, 0.5 * kMiB, seed);
     EXPECT_NE(only(j).verdict, Verdict::kPass) << only(j).reason;
   }
 }
@@ -317,8 +331,7 @@ TEST(Regime, AShortRunThatStoppedGrowingIsJudgedSinceTheSlowdown) {
   // the knee is judged, each bound at half the level (the window was chosen
   // by the data between two).
   auto f = [](double t) { return 100 * kMiB + std::min(t, 300.0) / 3600 * 40 * kMiB; };
-  auto d = run_with({shape("rss_bytes", 600, 10, f, 0.05 * kMiB, 2)}, 10);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 600, 10, 0.05 * kMiB, 2);
   const auto& b = only(j);
   EXPECT_EQ(j.series[0].trend->regime_windows, 1);
   EXPECT_EQ(j.series[0].trend->regime, "since the slowdown");
@@ -332,8 +345,7 @@ TEST(Regime, AfterASlowdownTheWholeWindowsBoundMayPass) {
   // whole-window slope is a weighted mean of its local slopes, the steeper
   // start included, so its upper bound bounds the final regime's too.
   auto f = [](double t) { return 100 * kMiB + std::min(t, 900.0) / 3600 * 1.5 * kMiB; };
-  auto d = run_with({shape("rss_bytes", 1800, 5, f, 0.3 * kMiB, 2)}, 5);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 1800, 5, 0.3 * kMiB, 2);
   const auto& b = only(j);
   EXPECT_EQ(b.verdict, Verdict::kPass) << b.reason;
   EXPECT_EQ(b.reason, "growth slowed from 2.04 MiB/h to 228 KiB/h at 13:43: slope 0.86 MiB/h [0.042, 1.53] over the whole "
@@ -357,8 +369,7 @@ TEST(Regime, GrowthThatResumesIsNotPassedOnTheWholeWindow) {
   auto f = [](double t) {
     return 100 * kMiB + (std::min(t, 1200.0) / 3600 * 30 + std::max(t - 2400, 0.0) / 3600 * 20) * kMiB;
   };
-  auto d = run_with({shape("rss_bytes", 3600, 5, f, 0.3 * kMiB, 4)}, 5);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 3600, 5, 0.3 * kMiB, 4);
   EXPECT_EQ(only(j).verdict, Verdict::kFail) << only(j).reason;
 }
 
@@ -368,8 +379,7 @@ TEST(Regime, ALateStepIsJudgedSinceIt) {
   // Five minutes since the step are too short to judge one slope across it
   // (under 1/3 of the span): undecided, and said so.
   auto f = [](double t) { return 100 * kMiB + (t >= 1500 ? 20 * kMiB : 0); };
-  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 1)}, 2);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 1800, 2, 0.5 * kMiB, 1);
   EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
   EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 20 MiB at 24:59; judged since the step: this run could only "
@@ -377,8 +387,7 @@ TEST(Regime, ALateStepIsJudgedSinceIt) {
   // Four times the noise: the run that would resolve it adds time after the
   // step (the span since the step grows only by that), not a multiple of
   // the whole run: the last 1/2 judged through the step read "about 7 days".
-  auto noisy = run_with({shape("rss_bytes", 1800, 2, f, 2 * kMiB, 2)}, 2);
-  j = judge_run(noisy, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  j = judge_rss(f, 1800, 2, 2 * kMiB, 2);
   EXPECT_EQ(only(j).verdict, Verdict::kInconclusive);
   EXPECT_EQ(j.series[0].trend->regime, "since the step");
   EXPECT_EQ(only(j).reason, "inconclusive: a one-off step of 21 MiB at 24:59; judged since the step: this run could only "
@@ -390,19 +399,15 @@ TEST(Regime, OneSlopeFitsBothSidesOfAStep) {
   // alone leave the slope undecided, one slope with a level shift over
   // both sides bounds it (the slopes do not differ).
   auto f = [](double t) { return 100 * kMiB + (t >= 1100 ? 20 * kMiB : 0); };
-  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.2 * kMiB, 2)}, 2);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  const SeriesData s = shape("rss_bytes", 1800, 2, f, 0.2 * kMiB, 2);
+  Judgement j = judge_run(run_with({s}, 2), {budget("rss=2MiB/h")}, AnalysisOptions{});
   EXPECT_EQ(only(j).verdict, Verdict::kPass) << only(j).reason;
   EXPECT_EQ(only(j).reason, "a one-off step of 20 MiB at 18:29, flat since: one slope on both sides of the step, 0.48 MiB/h [-0.19, 1.06], within budget 2 MiB/h");
   EXPECT_EQ(j.series[0].trend->regime, "across the step");
   EXPECT_EQ(j.series[0].trend->slope_per_h, *only(j).observed);
   // The points across the step: every post-warm-up block but the one right
   // after the jump, split at the jump.
-  analysis::SeriesTrendOptions o;
-  o.start_s = 2;
-  o.end_s = 1800;
-  o.interval_s = 2;
-  analysis::SeriesTrend tr = analysis::analyze_series(d.series[0], SeriesKind::kBytes, "bytes", o);
+  analysis::SeriesTrend tr = trend_of(s, 1800, 2);
   ASSERT_EQ(tr.alt, analysis::SeriesTrend::Alt::kAcrossStep);
   EXPECT_EQ(tr.alt_t.size(), tr.post.t.size() - 1);
   EXPECT_EQ(tr.alt_split, tr.regime.step_index);
@@ -418,17 +423,12 @@ TEST(Regime, ALeakAfterAStepThatReadsAboveTheBudgetIsNotPassedAcrossIt) {
   // slopes differ and one slope across the step is within the budget, but
   // the data since the step reads above it by itself: no pass.
   auto f = [](double t) { return 100 * kMiB + (t >= 1100 ? 20 * kMiB + 3 * kMiB * (t - 1100) / 3600 : 0); };
-  auto d = run_with({shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 8)}, 2);
-  analysis::SeriesTrendOptions o;
-  o.start_s = 2;
-  o.end_s = 1800;
-  o.interval_s = 2;
-  analysis::SeriesTrend tr = analysis::analyze_series(d.series[0], SeriesKind::kBytes, "bytes", o);
+  analysis::SeriesTrend tr = trend_of(shape("rss_bytes", 1800, 2, f, 0.5 * kMiB, 8), 1800, 2);
   ASSERT_EQ(tr.alt, analysis::SeriesTrend::Alt::kAcrossStep);
   auto rf = analysis::fit_regime(tr, 0.01, 0.01);
   EXPECT_LE(rf.alt_pass_fit->ci_one_sided.high, 2 * kMiB);
   EXPECT_GT(rf.fail_fit.slope, 2 * kMiB);
-  Judgement j = judge_run(d, {budget("rss=2MiB/h")}, AnalysisOptions{});
+  Judgement j = judge_rss(f, 1800, 2, 0.5 * kMiB, 8);
   EXPECT_EQ(only(j).verdict, Verdict::kInconclusive) << only(j).reason;
 }
 
