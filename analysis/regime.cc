@@ -103,10 +103,7 @@ double chow_p(std::span<const double> t, std::span<const double> v, double split
   if (!(f > 0)) return 1;
   // Autocorrelation inflates F's variance: deflate by the AR(1) factor
   // (bias-corrected from kMinPhiPoints on).
-  const std::vector<double>& r = b.resid;
-  double phi = autocorrelation(r, 1);
-  const double dn = static_cast<double>(nb);
-  double phi_c = nb < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95) : std::clamp(phi + (1 + 3 * phi) / dn, 0.0, 0.95);
+  const double phi_c = corrected_phi(autocorrelation(b.resid, 1), nb);
   f /= (1 + phi_c) / (1 - phi_c);
   boost::math::fisher_f_distribution<double> dist(2, df2);
   return boost::math::cdf(boost::math::complement(dist, f));
@@ -122,18 +119,9 @@ double shift_slope_change_p(std::span<const double> t, std::span<const double> v
   resid.insert(resid.end(), b.resid.begin(), b.resid.end());
   const double sse2 = a.sse + b.sse;
   // One slope, two levels: OLS within the sides.
-  auto side = [&](size_t from, size_t to, double& mt, double& mv) {
-    mt = mv = 0;
-    for (size_t i = from; i < to; ++i) {
-      mt += t[i];
-      mv += v[i];
-    }
-    mt /= static_cast<double>(to - from);
-    mv /= static_cast<double>(to - from);
-  };
-  double mt1, mv1, mt2, mv2, sxx = 0, sxy = 0;
-  side(0, split, mt1, mv1);
-  side(split, n, mt2, mv2);
+  const double mt1 = mean(t.first(split)), mv1 = mean(v.first(split));
+  const double mt2 = mean(t.subspan(split, n - split)), mv2 = mean(v.subspan(split, n - split));
+  double sxx = 0, sxy = 0;
   for (size_t i = 0; i < n; ++i) {
     const double dt = t[i] - (i < split ? mt1 : mt2), dv = v[i] - (i < split ? mv1 : mv2);
     sxx += dt * dt;
@@ -150,9 +138,7 @@ double shift_slope_change_p(std::span<const double> t, std::span<const double> v
   if (!(sse2 > 0)) return sse1 > sse2 ? 0 : 1;
   double f = (sse1 - sse2) / (sse2 / df2);
   if (!(f > 0)) return 1;
-  const double phi = autocorrelation(resid, 1);
-  const double dn = static_cast<double>(n);
-  const double phi_c = n < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95) : std::clamp(phi + (1 + 3 * phi) / dn, 0.0, 0.95);
+  const double phi_c = corrected_phi(autocorrelation(resid, 1), n);
   f /= (1 + phi_c) / (1 - phi_c);
   boost::math::fisher_f_distribution<double> dist(1, df2);
   return boost::math::cdf(boost::math::complement(dist, f));
@@ -226,12 +212,15 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
     r.step_index = j.at;
     r.step_at_s = (t[j.at - 1] + t[j.at]) / 2;  // between the points around the jump (to within a block)
   };
+  auto start_after = [&](const Jump& j) {
+    r.since_step = true;
+    r.first = j.at + 1;
+    r.start_s = t[r.first];
+  };
   auto judge_since = [&](const Jump& j) {
     const size_t from = j.at + 1;
     if (!((r.window == 0 || from < r.first) && n - from >= kMinPointsAfterStep)) return false;
-    r.since_step = true;
-    r.first = from;
-    r.start_s = t[from];
+    start_after(j);
     return true;
   };
   if (tails && r.windows == 1 && n >= 2 * kMinPointsAfterStep) {
@@ -262,9 +251,7 @@ Regime select_regime(std::span<const double> t, std::span<const double> v, doubl
   if (r.window > 0 && r.first < n && n >= 3) {
     if (Jump j = dominant_jump(v, n - 3); j.found && j.at >= r.first && n - (j.at + 1) >= kMinPointsAfterStep) {
       describe(j);
-      r.since_step = true;
-      r.first = j.at + 1;
-      r.start_s = t[r.first];
+      start_after(j);
       return r;
     }
   }

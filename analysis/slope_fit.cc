@@ -18,6 +18,63 @@ double t_quantile(double p, double n_eff) {
   return boost::math::quantile(t, p);
 }
 
+double corrected_phi(double phi, size_t n) {
+  // A short series underestimates phi, and an underestimated phi means false
+  // alarms: bias-corrected (Kendall 1954), clamped to [0, 0.95]. Under
+  // kMinPhiPoints points the estimate is noise (its SD is about 1/sqrt(n))
+  // and the correction would swamp any signal: the raw estimate is used, and
+  // the points (GC cycles, blocks of >= 3 samples) are taken as exchangeable
+  // under H0 (the exact test's assumption; the bench measures it on sparse
+  // shapes with correlated noise).
+  return n < kMinPhiPoints ? std::clamp(phi, 0.0, 0.95)
+                           : std::clamp(phi + (1 + 3 * phi) / static_cast<double>(n), 0.0, 0.95);
+}
+
+namespace {
+// The residuals' SD and lag-1 autocorrelation, and the factor they inflate
+// the slope's variance by: the larger of the AR(1) factor of the corrected
+// phi and the Hamed-Rao factor. Returns the corrected phi.
+double inflate(SlopeFit& f, std::span<const double> resid) {
+  f.sigma = stddev(resid);
+  f.phi = autocorrelation(resid, 1);
+  const double phi_c = corrected_phi(f.phi, resid.size());
+  f.variance_factor = std::max((1 + phi_c) / (1 - phi_c), hamed_rao_factor(resid));
+  f.n_eff = static_cast<double>(resid.size()) / f.variance_factor;
+  return phi_c;
+}
+
+// Degrees of freedom of the points: n_eff for a fail, the heavier tail also
+// covering the error in phi (a bound too tight there is a false alarm, and
+// the early looks of --fail-fast need it); for a pass, those of the residual
+// variance under AR(1) noise (Bartlett: n (1 - phi^2) / (1 + phi^2)).
+double points_df(const SlopeFit& f, double phi_c, IntervalUse use) {
+  const double dn = static_cast<double>(f.n);
+  return use == IntervalUse::kPass ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c)) : f.n_eff;
+}
+
+// A rank interval cannot be more certain than "every pair agrees": with a
+// large variance factor its ranks can fall outside [1, N] even for a blatant
+// trend. An interval left unbounded is then the slope +- q * `se_ols` (the
+// OLS standard error inflated by the same factor).
+void bound_by_ols(SlopeFit& f, double se_ols, double z1, double z2) {
+  auto fallback = [&](Interval& iv, double q) {
+    if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
+    iv = {f.slope - q * se_ols, f.slope + q * se_ols};
+  };
+  fallback(f.ci_two_sided, z2);
+  fallback(f.ci_one_sided, z1);
+}
+
+// Effective SE from the two-sided interval's width where it is bounded; else
+// `se_ols`.
+void set_se(SlopeFit& f, double se_ols, double z2) {
+  if (std::isfinite(f.ci_two_sided.low) && std::isfinite(f.ci_two_sided.high) && z2 > 0)
+    f.se = (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2);
+  else
+    f.se = se_ols;
+}
+}  // namespace
+
 SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double confidence, IntervalUse use) {
   SlopeFit f;
   const double inf = std::numeric_limits<double>::infinity();
@@ -34,31 +91,11 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
 
   std::vector<double> resid(f.n);
   for (size_t i = 0; i < f.n; ++i) resid[i] = y[i] - ts.intercept - ts.slope * x[i];
-  f.sigma = stddev(resid);
-  f.phi = autocorrelation(resid, 1);
-  const double dn = static_cast<double>(f.n);
-  // Bias-corrected lag-1 autocorrelation, clamped to [0, 0.95]: a short
-  // series underestimates phi, and an underestimated phi means false alarms.
-  // Under kMinPhiPoints points the estimate is noise (its SD is about
-  // 1/sqrt(n)) and the correction would swamp any signal: the raw estimate
-  // is used, and the points (GC cycles, blocks of >= 3 samples) are taken as
-  // exchangeable under H0 (the exact test's assumption; the bench measures
-  // it on sparse shapes with correlated noise).
-  double phi_c = f.n < kMinPhiPoints ? std::clamp(f.phi, 0.0, 0.95)
-                                     : std::clamp(f.phi + (1 + 3 * f.phi) / dn, 0.0, 0.95);
-  double ar1 = (1 + phi_c) / (1 - phi_c);
-  double hr = hamed_rao_factor(resid);
-  f.variance_factor = std::max(ar1, hr);
-  f.n_eff = dn / f.variance_factor;
+  const double phi_c = inflate(f, resid);
 
   double alpha = 1 - confidence;
-  // Degrees of freedom: n_eff - 2 for a fail, the heavier tail also covering
-  // the error in phi (a bound too tight there is a false alarm, and the
-  // early looks of --fail-fast need it); for a pass, those of the residual
-  // variance under AR(1) noise (Bartlett: n (1 - phi^2) / (1 + phi^2)).
-  const double df_points = use == IntervalUse::kPass
-                                ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c))
-                                : f.n_eff;
+  // t_quantile takes 2 off the points' degrees of freedom (points_df).
+  const double df_points = points_df(f, phi_c, use);
   double z2 = t_quantile(1 - alpha / 2, df_points);
   double z1 = t_quantile(1 - alpha, df_points);
   const double se_ols = o.se_slope * std::sqrt(f.variance_factor);
@@ -101,36 +138,15 @@ SlopeFit fit_slope(std::span<const double> x, std::span<const double> y, double 
     // Correlated residuals (a cycle longer than the points' spacing) can push
     // the scaled critical value past N for a blatant trend; then, as above
     // kExactMaxN, the OLS standard error inflated by the same factor.
-    if (f.variance_factor > 1) {
-      auto fallback = [&](Interval& iv, double q) {
-        if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
-        iv = {f.slope - q * se_ols, f.slope + q * se_ols};
-      };
-      fallback(f.ci_two_sided, z2);
-      fallback(f.ci_one_sided, z1);
-    }
+    if (f.variance_factor > 1) bound_by_ols(f, se_ols, z1, z2);
   } else {
     MannKendall mk = mann_kendall(y);
     double var_s = mk.var_s * f.variance_factor;
     f.ci_two_sided = sen_interval(slopes, var_s, z2);
     f.ci_one_sided = sen_interval(slopes, var_s, z1);
-    // A rank interval cannot be more certain than "every pair agrees": with
-    // a large variance factor its ranks can fall outside [1, N] even for a
-    // blatant trend. Then use the OLS standard error inflated by the same
-    // factor, centred on the Theil-Sen slope.
-    auto fallback = [&](Interval& iv, double q) {
-      if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
-      iv = {f.slope - q * se_ols, f.slope + q * se_ols};
-    };
-    fallback(f.ci_two_sided, z2);
-    fallback(f.ci_one_sided, z1);
+    bound_by_ols(f, se_ols, z1, z2);
   }
-  // Effective SE from the interval width where it is bounded; else OLS's
-  // SE inflated by the same factor.
-  if (std::isfinite(f.ci_two_sided.low) && std::isfinite(f.ci_two_sided.high) && z2 > 0)
-    f.se = (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2);
-  else
-    f.se = se_ols;
+  set_se(f, se_ols, z2);
   return f;
 }
 
@@ -176,32 +192,18 @@ SlopeFit fit_slope_across_shift(std::span<const double> x, std::span<const doubl
   f.ols_slope = sxy / sxx;
   double sse = 0;
   for (size_t i = 0; i < f.n; ++i) sse += (cy[i] - f.ols_slope * cx[i]) * (cy[i] - f.ols_slope * cx[i]);
-  const double dn = static_cast<double>(f.n);
-  const double se_plain = std::sqrt(sse / std::max(dn - 3, 1.0) / sxx);
-  f.sigma = stddev(resid);
-  f.phi = autocorrelation(resid, 1);
-  const double phi_c = std::clamp(f.phi + (1 + 3 * f.phi) / dn, 0.0, 0.95);
-  f.variance_factor = std::max((1 + phi_c) / (1 - phi_c), hamed_rao_factor(resid));
-  f.n_eff = dn / f.variance_factor;
+  const double se_plain = std::sqrt(sse / std::max(static_cast<double>(f.n) - 3, 1.0) / sxx);
+  const double phi_c = inflate(f, resid);
   const double alpha = 1 - confidence;
-  const double df_points = use == IntervalUse::kPass
-                               ? std::max(f.n_eff, dn * (1 - phi_c * phi_c) / (1 + phi_c * phi_c))
-                               : f.n_eff;
   // One more parameter than a line: the level shift.
-  const double z2 = t_quantile(1 - alpha / 2, df_points - 1), z1 = t_quantile(1 - alpha, df_points - 1);
+  const double df_points = points_df(f, phi_c, use) - 1;
+  const double z2 = t_quantile(1 - alpha / 2, df_points), z1 = t_quantile(1 - alpha, df_points);
   const double var_s = (mann_kendall(y1).var_s + mann_kendall(y2).var_s) * f.variance_factor;
   f.ci_two_sided = sen_interval(slopes, var_s, z2);
   f.ci_one_sided = sen_interval(slopes, var_s, z1);
   const double se_ols = se_plain * std::sqrt(f.variance_factor);
-  auto fallback = [&](Interval& iv, double q) {
-    if (std::isfinite(iv.low) && std::isfinite(iv.high)) return;
-    iv = {f.slope - q * se_ols, f.slope + q * se_ols};
-  };
-  fallback(f.ci_two_sided, z2);
-  fallback(f.ci_one_sided, z1);
-  f.se = std::isfinite(f.ci_two_sided.high - f.ci_two_sided.low) && z2 > 0
-             ? (f.ci_two_sided.high - f.ci_two_sided.low) / (2 * z2)
-             : se_ols;
+  bound_by_ols(f, se_ols, z1, z2);
+  set_se(f, se_ols, z2);
   return f;
 }
 

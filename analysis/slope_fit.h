@@ -28,8 +28,13 @@ struct SlopeFit {
 };
 
 /// Under this many points the lag-1 autocorrelation is not bias-corrected
-/// (its estimate is noise); see fit_slope.
+/// (its estimate is noise); see corrected_phi.
 inline constexpr size_t kMinPhiPoints = 10;
+
+/// The lag-1 autocorrelation `phi` of n residuals as every AR(1) factor
+/// (1 + phi) / (1 - phi) here uses it: + (1 + 3 phi) / n (Kendall's bias)
+/// from kMinPhiPoints points on, clamped to [0, 0.95].
+double corrected_phi(double phi, size_t n);
 
 /// What an interval is for. A fail (and the interval shown without a
 /// budget) uses kConservative: a bound that is too tight there is a false
