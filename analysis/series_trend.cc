@@ -240,7 +240,8 @@ RegimeFit fit_regime(const SeriesTrend& tr, double fail_alpha, double pass_alpha
   std::span<const double> y = tr.judged_v;
   f.n = x.size();
   // Since a slowdown, the window was chosen by the data among the whole one
-  // and the one since the knee: both bounds at half the level (Bonferroni).
+  // and the one since the knee: both bounds at half the level (Regime::since_knee
+  // says why that is a measured choice, not an exact correction).
   const double looks = tr.regime.since_knee ? 2 : 1;
   f.fail_alpha = fail_alpha / std::max(tr.regime.windows, 1) / looks;
   f.fail_fit = fit_slope(x, y, 1 - f.fail_alpha);

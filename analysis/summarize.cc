@@ -57,6 +57,14 @@ void judge_level(const Budget& b, const SeriesData& s, const std::string& unit, 
   }
 }
 
+// The model a budget was decided with when that is a second model
+// (SeriesTrend::Alt): the series' trend then shows its figures, so that the
+// slope, the interval and the line agree with the budget row.
+struct ShownModel {
+  double slope_per_h = 0, se_per_h = 0, t0_s = 0, y0 = 0, start_s = 0;
+  std::string regime;
+};
+
 struct SlopeInputs {
   analysis::SlopeFit fail_fit;   // lower bound at fail_alpha (one-sided)
   analysis::SlopeFit pass_fit;   // upper bound at pass_alpha (one-sided)
@@ -83,15 +91,9 @@ struct SlopeInputs {
 // The three-valued verdict of a slope against `limit` (DETECTION.md 2.5, 7):
 // fail when the one-sided lower bound at the budget's level (split over the
 // regime windows) is above the budget, pass when the one-sided upper bound
-// at 1 - confidence is at or below it, else inconclusive.
-// The model a budget was decided with when that is a second model
-// (SeriesTrend::Alt): the series' trend then shows its figures, so that the
-// slope, the interval and the line agree with the budget row.
-struct ShownModel {
-  double slope_per_h = 0, se_per_h = 0, t0_s = 0, y0 = 0, start_s = 0;
-  std::string regime;
-};
-
+// at 1 - confidence is at or below it (or a second model's is, see
+// SeriesTrend::Alt), else inconclusive. `shown` receives the second model
+// that passed, if one did.
 void judge_slope(const SlopeInputs& in, double limit, const std::string& unit, const std::string& per,
                  BudgetResult& r, std::optional<ShownModel>* shown = nullptr) {
   const double inf = std::numeric_limits<double>::infinity();
@@ -330,6 +332,13 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
       base.shape = tr.shape;
       base.step = tr.flat_after_step;
       base.unresolved_resets = tr.unresolved_resets;
+      base.alt = tr.alt;
+      if (!tr.alt_t.empty()) {  // the second model's points and where its line starts (after the step)
+        base.alt_start_s = tr.alt_t.front();
+        base.alt_t0_s = tr.alt == analysis::SeriesTrend::Alt::kAcrossStep
+                            ? tr.alt_t[std::min(tr.alt_split, tr.alt_t.size() - 1)]
+                            : tr.alt_t.front();
+      }
       const SeriesTrend* trp = &tr;
       pending.push_back({j.budgets.size(), b.limit_per_hour(), unit, "h", [base, trp, pass_alpha](double a) {
                            SlopeInputs in = base;
@@ -339,15 +348,8 @@ Judgement judge_run(const RunData& data, const std::vector<Budget>& budgets, con
                            in.fail_alpha = rf.fail_alpha;
                            in.budget_alpha = a;
                            in.n = rf.n;
-                           in.alt = trp->alt;
                            in.alt_pass_fit = rf.alt_pass_fit;
                            in.alt_fail_fit = rf.alt_fail_fit;
-                           if (!trp->alt_t.empty()) {
-                             in.alt_start_s = trp->alt_t.front();
-                             in.alt_t0_s = trp->alt == analysis::SeriesTrend::Alt::kAcrossStep
-                                               ? trp->alt_t[std::min(trp->alt_split, trp->alt_t.size() - 1)]
-                                               : trp->alt_t.front();
-                           }
                            return in;
                          }});
       j.budgets.push_back(std::move(r));
